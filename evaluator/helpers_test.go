@@ -1,0 +1,5 @@
+package evaluator_test
+
+import "github.com/flextime/flextime/schemas"
+
+var schemasZero schemas.Fixed

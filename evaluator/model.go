@@ -1,0 +1,449 @@
+package evaluator
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/flextime/flextime/schemas"
+)
+
+// Game roles as seen from one team.
+const (
+	roleNone uint8 = 0
+	roleH    uint8 = 1 // plays at home
+	roleA    uint8 = 2 // plays away
+	roleNH   uint8 = 3 // neutral site, listed as the home team
+	roleNA   uint8 = 4 // neutral site, listed as the away team
+)
+
+// Role masks for the H, A and HA modes of the ITC2021 kinds. A neutral
+// game is neither home nor away, but it is a game.
+const (
+	maskH  uint8 = 1 << roleH
+	maskA  uint8 = 1 << roleA
+	maskHA uint8 = 1<<roleH | 1<<roleA | 1<<roleNH | 1<<roleNA
+)
+
+func modeMask(mode string) uint8 {
+	switch mode {
+	case "H":
+		return maskH
+	case "A":
+		return maskA
+	}
+	return maskHA
+}
+
+// rule is one compiled constraint. Its mutable state lives in the State's
+// counter slab, so one Model serves any number of States concurrently.
+type rule interface {
+	// init writes the counters of an empty schedule (no game placed) and
+	// returns the deviation of that empty schedule.
+	init(ctr []int32) int64
+	// explain lists the violations behind the current deviation. It is
+	// called only for constraints with a deviation, off the hot path.
+	explain(st *State) []schemas.Violation
+}
+
+// sideListener hears every placed game once per team, as seen from team t
+// in slot s against opp with the given role, sign +1 when placed and -1
+// when removed. It returns the change of its constraint's deviation.
+type sideListener interface {
+	onSide(ctr []int32, arg, s, opp int32, role uint8, sign int32) int64
+}
+
+// breakListener hears a team's break in one slot change from old to nu
+// (roleNone, roleH or roleA).
+type breakListener interface {
+	onBreak(ctr []int32, arg, s int32, old, nu uint8) int64
+}
+
+// teamListener is told, after all side and break events of an update,
+// which teams had any game change (st.dirtyTeams) and which of those had
+// their home/away pattern change (st.patternTeams, with st.homePre up to
+// date for them); it recomputes what it keeps per team.
+type teamListener interface {
+	onTeams(st *State, ctr []int32) int64
+}
+
+// pairListener is told which unordered team pairs (index lo*nT+hi) had a
+// meeting change.
+type pairListener interface {
+	onPairs(st *State, ctr []int32) int64
+}
+
+type sideSub struct {
+	l   sideListener
+	ci  int32
+	arg int32
+}
+
+// countSub is the data-only subscription that all counting kinds share: a
+// side in its cell whose role is in mask, against an opponent in the opp
+// set and not (as an away side) in the skip set, adds sign to the n
+// counters from ctr, each bounded by [lo, hi]. Keeping it free of pointers
+// and calls is what makes a move cost nanoseconds per listening rule.
+type countSub struct {
+	ci     int32
+	ctr    int32
+	n      int32
+	lo, hi int32
+	opp    int32 // offset of the opponent set in Model.bits, -1 for any
+	skip   int32 // offset of the away-side skip set, -1 for none
+	mask   uint8
+}
+
+// CountSpec describes a countSub for Builder.Count.
+type CountSpec struct {
+	Mask   uint8
+	Opp    []bool // nil: any opponent
+	Skip   []bool // nil: none
+	Bounds bounds
+}
+
+type breakSub struct {
+	l   breakListener
+	ci  int32
+	arg int32
+}
+
+type listenerAt[T any] struct {
+	l  T
+	ci int32
+}
+
+// Compiled is one constraint of a Model with its document and kind.
+type Compiled struct {
+	Doc  schemas.Constraint
+	Kind *Kind
+	r    rule
+}
+
+// Model is a constraint set compiled against a Frame: the rules with their
+// subscriptions to (team, slot) cells laid out flat for the hot path. A
+// Model is immutable once built and safe for concurrent use; evaluation
+// state lives in a State.
+type Model struct {
+	Frame       *Frame
+	Constraints []Compiled
+	Structure   Structure
+	SetID       string // content hash of the constraint documents
+
+	nT, nS    int32
+	ctrSize   int
+	bits      []uint64 // team sets of countSubs, nWords words each
+	nWords    int32
+	anyOff    []int32    // countSubs for any opponent, by cell
+	anySubs   []countSub
+	oppOff    []int32    // countSubs for some opponents only, by cell
+	oppSubs   []countSub
+	sideOff   []int32
+	sideSubs  []sideSub
+	breakOff  []int32
+	breakSubs []breakSub
+	teamLs    []listenerAt[teamListener]
+	pairLs    []listenerAt[pairListener]
+	hasBreaks bool
+	needPairs bool
+}
+
+// Builder is handed to a kind's compile step. It resolves the ids of the
+// params against the Frame (naming the field on failure), hands out
+// counter space, and records which events the rule listens to.
+type Builder struct {
+	Frame  *Frame
+	ci     int32
+	m      *Model
+	sides  []pendingSide
+	counts []pendingCount
+	brks   []pendingBreak
+	sets   map[*bool]int32 // team sets already in Model.bits, by first element
+}
+
+type pendingCount struct {
+	cell int32
+	sub  countSub
+}
+
+type pendingSide struct {
+	cell int32
+	sub  sideSub
+}
+
+type pendingBreak struct {
+	cell int32
+	sub  breakSub
+}
+
+// Team resolves one team id from the params field named field.
+func (b *Builder) Team(field, id string) (int32, error) {
+	t := b.Frame.TeamIndex(id)
+	if t < 0 {
+		return -1, inputErr("params."+field, "unknown team %q", id)
+	}
+	return t, nil
+}
+
+// Teams resolves a list of team ids, dropping repeats (a list is a set).
+func (b *Builder) Teams(field string, ids []string) ([]int32, error) {
+	out := make([]int32, 0, len(ids))
+	seen := make([]bool, b.Frame.NumTeams())
+	for i, id := range ids {
+		t, err := b.Team(fmt.Sprintf("%s[%d]", field, i), id)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// Slots resolves a list of slot ids to ascending slot indexes, dropping
+// repeats.
+func (b *Builder) Slots(field string, ids []int) ([]int32, error) {
+	out := make([]int32, 0, len(ids))
+	seen := make([]bool, b.Frame.NumSlots())
+	for i, id := range ids {
+		s := b.Frame.SlotIndex(id)
+		if s < 0 {
+			return nil, inputErr(fmt.Sprintf("params.%s[%d]", field, i), "unknown slot %d", id)
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// TeamSet returns a membership table over all teams for the given ones.
+func (b *Builder) TeamSet(teams []int32) []bool {
+	set := make([]bool, b.Frame.NumTeams())
+	for _, t := range teams {
+		set[t] = true
+	}
+	return set
+}
+
+// Alloc reserves n counters for the rule and returns their offset.
+func (b *Builder) Alloc(n int) int32 {
+	off := b.m.ctrSize
+	b.m.ctrSize += n
+	return int32(off)
+}
+
+// OnSide subscribes l to the games of team t in slot s; arg is passed back.
+func (b *Builder) OnSide(t, s int32, l sideListener, arg int32) {
+	b.sides = append(b.sides, pendingSide{t*b.m.nS + s, sideSub{l, b.ci, arg}})
+}
+
+// Count subscribes n counters from ctr to the sides of team t in slot s
+// that spec accepts.
+func (b *Builder) Count(t, s, ctr, n int32, spec *CountSpec) {
+	b.counts = append(b.counts, pendingCount{t*b.m.nS + s, countSub{
+		ci: b.ci, ctr: ctr, n: n, lo: spec.Bounds.lo, hi: spec.Bounds.hi,
+		opp: b.set(spec.Opp), skip: b.set(spec.Skip), mask: spec.Mask,
+	}})
+}
+
+// set stores a team set as a bitset in the model once per rule and returns
+// its offset, or -1 for nil.
+func (b *Builder) set(members []bool) int32 {
+	if members == nil {
+		return -1
+	}
+	if off, ok := b.sets[&members[0]]; ok {
+		return off
+	}
+	off := int32(len(b.m.bits))
+	words := make([]uint64, b.m.nWords)
+	for t, in := range members {
+		if in {
+			words[t>>6] |= 1 << (t & 63)
+		}
+	}
+	b.m.bits = append(b.m.bits, words...)
+	if b.sets == nil {
+		b.sets = map[*bool]int32{}
+	}
+	b.sets[&members[0]] = off
+	return off
+}
+
+// OnBreak subscribes l to the break of team t in slot s.
+func (b *Builder) OnBreak(t, s int32, l breakListener, arg int32) {
+	b.m.hasBreaks = true
+	b.brks = append(b.brks, pendingBreak{t*b.m.nS + s, breakSub{l, b.ci, arg}})
+}
+
+// OnTeams subscribes l to the set of teams whose games changed.
+func (b *Builder) OnTeams(l teamListener) {
+	b.m.teamLs = append(b.m.teamLs, listenerAt[teamListener]{l, b.ci})
+}
+
+// OnPairs subscribes l to the set of pairs whose meetings changed.
+func (b *Builder) OnPairs(l pairListener) {
+	b.m.needPairs = true
+	b.m.pairLs = append(b.m.pairLs, listenerAt[pairListener]{l, b.ci})
+}
+
+// CompileOptions tune Compile.
+type CompileOptions struct {
+	// Structure is the round-robin format to check; the zero value checks
+	// only what holds for every schedule (games placed, one game per team
+	// and slot).
+	Structure Structure
+	// IncludeInactive compiles constraints whose active is false too.
+	IncludeInactive bool
+}
+
+// Compile builds a Model for the active constraints in cs over frame f.
+// Each constraint's params are validated against its kind's JSON Schema and
+// resolved against the frame. A failure returns an *InputError wrapping
+// ErrInput (and ErrUnknownKind for an unknown kind) whose field names the
+// constraint and the param.
+func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, error) {
+	m := &Model{
+		Frame:     f,
+		Structure: opt.Structure,
+		nT:        int32(f.NumTeams()),
+		nS:        int32(f.NumSlots()),
+		nWords:    int32(f.NumTeams()+63) / 64,
+	}
+	var sides []pendingSide
+	var counts []pendingCount
+	var brks []pendingBreak
+	seen := map[string]bool{}
+	for i := range cs {
+		c := &cs[i]
+		if !c.IsActive() && !opt.IncludeInactive {
+			continue
+		}
+		where := fmt.Sprintf("constraint %q", c.ID)
+		if c.ID == "" {
+			where = fmt.Sprintf("constraint %d", i)
+		}
+		if seen[c.ID] {
+			return nil, inputErr(where, "duplicate constraint id")
+		}
+		seen[c.ID] = true
+		k, ok := Lookup(c.Kind)
+		if !ok {
+			return nil, &InputError{Field: where + ": kind", Msg: fmt.Sprintf("unknown kind %q", c.Kind), Err: ErrUnknownKind}
+		}
+		if c.Penalty < 0 {
+			return nil, inputErr(where+": penalty", "must not be negative")
+		}
+		if err := schemas.ValidateParams(k.Name, c.Params); err != nil {
+			return nil, &InputError{Field: where, Msg: err.Error()}
+		}
+		b := &Builder{Frame: f, ci: int32(len(m.Constraints)), m: m}
+		r, err := k.Compile(b, c.Params)
+		if err != nil {
+			var ie *InputError
+			if errors.As(err, &ie) {
+				return nil, &InputError{Field: where + ": " + ie.Field, Msg: ie.Msg, Err: ie.Err}
+			}
+			return nil, &InputError{Field: where, Msg: err.Error()}
+		}
+		m.Constraints = append(m.Constraints, Compiled{Doc: *c, Kind: k, r: r})
+		sides = append(sides, b.sides...)
+		counts = append(counts, b.counts...)
+		brks = append(brks, b.brks...)
+	}
+	cells := int(m.nT * m.nS)
+	var anyC, oppC []pendingCount
+	for _, pc := range counts {
+		if pc.sub.opp < 0 && pc.sub.skip < 0 {
+			anyC = append(anyC, pc)
+		} else {
+			oppC = append(oppC, pc)
+		}
+	}
+	m.anyOff, m.anySubs = layout(cells, anyC, func(p pendingCount) (int32, countSub) { return p.cell, p.sub })
+	m.oppOff, m.oppSubs = layout(cells, oppC, func(p pendingCount) (int32, countSub) { return p.cell, p.sub })
+	m.sideOff, m.sideSubs = layout(cells, sides, func(p pendingSide) (int32, sideSub) { return p.cell, p.sub })
+	m.breakOff, m.breakSubs = layout(cells, brks, func(p pendingBreak) (int32, breakSub) { return p.cell, p.sub })
+	docs := make([]schemas.Constraint, len(m.Constraints))
+	for i := range m.Constraints {
+		docs[i] = m.Constraints[i].Doc
+	}
+	m.SetID = SetID(docs)
+	return m, nil
+}
+
+// layout lays subscriptions out flat by cell (CSR), keeping each cell's
+// subscriptions in constraint order.
+func layout[P, S any](cells int, p []P, split func(P) (int32, S)) ([]int32, []S) {
+	sort.SliceStable(p, func(i, j int) bool {
+		ci, _ := split(p[i])
+		cj, _ := split(p[j])
+		return ci < cj
+	})
+	off := make([]int32, cells+1)
+	subs := make([]S, len(p))
+	for i, ps := range p {
+		cell, sub := split(ps)
+		off[cell+1]++
+		subs[i] = sub
+	}
+	for c := 0; c < cells; c++ {
+		off[c+1] += off[c]
+	}
+	return off, subs
+}
+
+// SetID returns the constraint_set identifier of CONTRACT §2: a SHA-256
+// over the canonical JSON of the documents, in id order, so it changes
+// whenever any of them changes and not when they are merely reordered.
+func SetID(docs []schemas.Constraint) string {
+	sorted := slices.Clone(docs)
+	slices.SortFunc(sorted, func(a, b schemas.Constraint) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	h := sha256.New()
+	for i := range sorted {
+		d := sorted[i]
+		d.Params = canonicalJSON(d.Params)
+		d.Metadata = canonicalJSON(d.Metadata)
+		b, _ := json.Marshal(d)
+		h.Write(b)
+		h.Write([]byte{'\n'})
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalJSON re-encodes raw JSON with sorted keys and no spacing, so
+// that formatting does not change a hash.
+func canonicalJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return raw
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return raw
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return b
+}

@@ -1,0 +1,136 @@
+package schemas
+
+import "encoding/json"
+
+// Schedule is the schedule document of CONTRACT §1: the teams, the slots
+// (time runs in ascending slot id) and the games, placed or not.
+type Schedule struct {
+	ID    string `json:"id"`
+	Sport string `json:"sport"`
+	Teams []Team `json:"teams"`
+	Slots []Slot `json:"slots"`
+	Games []Game `json:"games"`
+}
+
+// Team is one team of a schedule. Lat, Lon and TZ feed travel rules.
+type Team struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name,omitempty"`
+	Venue string   `json:"venue,omitempty"`
+	Lat   *float64 `json:"lat,omitempty"`
+	Lon   *float64 `json:"lon,omitempty"`
+	TZ    string   `json:"tz,omitempty"`
+}
+
+// Slot is one round or window of a schedule. Start is RFC 3339 local time.
+type Slot struct {
+	ID    int    `json:"id"`
+	Start string `json:"start,omitempty"`
+	Name  string `json:"name,omitempty"`
+}
+
+// Game is one meeting. A nil Slot means the game is unplaced. Start and
+// Venue default to the slot's start and the home team's venue.
+type Game struct {
+	ID      string `json:"id"`
+	Home    string `json:"home"`
+	Away    string `json:"away"`
+	Slot    *int   `json:"slot,omitempty"`
+	Start   string `json:"start,omitempty"`
+	Venue   string `json:"venue,omitempty"`
+	Network string `json:"network,omitempty"`
+	Neutral bool   `json:"neutral,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	Sport   string `json:"sport,omitempty"`
+}
+
+// Priorities a constraint may have, most important first.
+const (
+	PriorityRequired = "required"
+	PriorityHigh     = "high"
+	PriorityMedium   = "medium"
+	PriorityLow      = "low"
+)
+
+// Constraint is the constraint document of CONTRACT §2. Params are kept
+// raw: their shape belongs to the kind, which validates them against its
+// own JSON Schema when the constraint is compiled.
+type Constraint struct {
+	ID       string          `json:"id"`
+	Name     string          `json:"name,omitempty"`
+	Sport    string          `json:"sport"`
+	Kind     string          `json:"kind"`
+	Hard     bool            `json:"hard"`
+	Penalty  Fixed           `json:"penalty"`
+	Priority string          `json:"priority,omitempty"`
+	Params   json.RawMessage `json:"params"`
+	Active   *bool           `json:"active,omitempty"`
+	Version  int             `json:"version,omitempty"`
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+}
+
+// IsActive reports whether the constraint takes part in evaluation; an
+// absent "active" means true.
+func (c *Constraint) IsActive() bool { return c.Active == nil || *c.Active }
+
+// Result statuses.
+const (
+	StatusOK      = "ok"
+	StatusTimeout = "timeout"
+	StatusError   = "error"
+)
+
+// Result is the evaluation result message of CONTRACT §3.
+type Result struct {
+	RequestID     string             `json:"request_id,omitempty"`
+	Revision      *int64             `json:"revision,omitempty"`
+	ScheduleID    string             `json:"schedule_id"`
+	Sport         string             `json:"sport"`
+	Status        string             `json:"status"`
+	Error         string             `json:"error,omitempty"`
+	ConstraintSet string             `json:"constraint_set"`
+	Totals        Totals             `json:"totals"`
+	Structure     []Violation        `json:"structure,omitempty"`
+	Results       []ConstraintResult `json:"results"`
+	Changes       []Change           `json:"changes,omitempty"`
+	EvaluatedAt   string             `json:"evaluated_at"`
+	DurationUS    int64              `json:"duration_us"`
+}
+
+// Totals always cover the whole schedule under the evaluated constraint set.
+type Totals struct {
+	Infeasibility    Fixed   `json:"infeasibility"`
+	Objective        Fixed   `json:"objective"`
+	HardViolated     int     `json:"hard_violated"`
+	SoftViolated     int     `json:"soft_violated"`
+	Evaluated        int     `json:"evaluated"`
+	SoftSatisfiedPct float64 `json:"soft_satisfied_pct"`
+}
+
+// ConstraintResult is one constraint's score with its explanations.
+type ConstraintResult struct {
+	ConstraintID string      `json:"constraint_id"`
+	Version      int         `json:"version"`
+	Kind         string      `json:"kind"`
+	Hard         bool        `json:"hard"`
+	Deviation    int64       `json:"deviation"`
+	Cost         Fixed       `json:"cost"`
+	Violations   []Violation `json:"violations,omitempty"`
+}
+
+// Violation names what breaks a rule: the games to move, and the teams and
+// slots involved, with a sentence a scheduler understands.
+type Violation struct {
+	Games     []string `json:"games"`
+	Teams     []string `json:"teams,omitempty"`
+	Slots     []int    `json:"slots,omitempty"`
+	Deviation int64    `json:"deviation,omitempty"`
+	Message   string   `json:"message"`
+}
+
+// Change is a constraint whose cost moved since the previous evaluation.
+type Change struct {
+	ConstraintID string `json:"constraint_id"`
+	Before       Fixed  `json:"before"`
+	After        Fixed  `json:"after"`
+}
