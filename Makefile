@@ -16,7 +16,8 @@ FUZZ_TARGETS = \
 	./schemas:FuzzDecodeSchedule \
 	./schemas:FuzzDecodeConstraints \
 	./robinx:FuzzParseInstance \
-	./robinx:FuzzParseSolution
+	./robinx:FuzzParseSolution \
+	./evaluator:FuzzEvaluate
 
 .PHONY: all build test unit fuzz bench lint clean
 

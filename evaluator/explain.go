@@ -82,6 +82,7 @@ func (st *State) slotList(ss []int32) string {
 	return strings.Join(parts, ",")
 }
 
+// modeWord is the plural noun for the games a mode counts.
 func modeWord(mask uint8) string {
 	switch mask {
 	case maskH:
@@ -92,9 +93,45 @@ func modeWord(mask uint8) string {
 	return "games"
 }
 
-func plural(n int32, one, many string) string {
-	if n == 1 {
-		return one
+
+// against describes an opponent set for team t: "" when it holds every
+// other team, the teams by id when there are a few, else how many.
+func (st *State) against(t int32, set []bool) string {
+	var in []string
+	all := true
+	for u, ok := range set {
+		if int32(u) == t {
+			continue
+		}
+		if ok {
+			in = append(in, st.m.Frame.TeamID(int32(u)))
+		} else {
+			all = false
+		}
 	}
-	return many
+	switch {
+	case all:
+		return ""
+	case len(in) <= 4:
+		return " against " + strings.Join(in, ", ")
+	}
+	return fmt.Sprintf(" against %d listed teams", len(in))
+}
+
+// teamLabel names team t in a sentence: its id, or "team 7" when the id
+// is a bare number (ITC2021 ids), which reads badly on its own.
+func (st *State) teamLabel(t int32) string {
+	id := st.m.Frame.TeamID(t)
+	if _, err := strconv.Atoi(id); err == nil {
+		return "team " + id
+	}
+	return id
+}
+
+// count renders n with the singular or plural noun: "1 home game", "3 breaks".
+func count(n int32, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", strings.TrimSuffix(noun, "s"))
+	}
+	return fmt.Sprintf("%d %s", n, noun)
 }

@@ -22,9 +22,23 @@ type Frame struct {
 	slotStart []time.Time // zero when the slot has no start
 }
 
+// Limits on a frame's size, so that a hostile document cannot make the
+// dense (team, slot) and (team, team) tables exhaust memory.
+const (
+	MaxTeams = 4096
+	MaxCells = 1 << 22 // teams x slots
+)
+
 // NewFrame indexes the teams and slots of s. It returns an error wrapping
-// ErrInput when ids repeat or a slot start is not RFC 3339.
+// ErrInput when ids repeat, a slot start is not RFC 3339, or the frame is
+// larger than MaxTeams teams or MaxCells teams x slots.
 func NewFrame(s *schemas.Schedule) (*Frame, error) {
+	if len(s.Teams) > MaxTeams {
+		return nil, inputErr("teams", "%d teams, at most %d are supported", len(s.Teams), MaxTeams)
+	}
+	if len(s.Teams)*len(s.Slots) > MaxCells {
+		return nil, inputErr("slots", "%d teams x %d slots is more than %d cells", len(s.Teams), len(s.Slots), MaxCells)
+	}
 	f := &Frame{
 		Teams:   slices.Clone(s.Teams),
 		Slots:   slices.Clone(s.Slots),

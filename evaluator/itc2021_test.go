@@ -93,22 +93,3 @@ func TestITC2021Solutions(t *testing.T) {
 		})
 	}
 }
-
-func TestPrintStats(t *testing.T) {
-	c := benchCaseT(t)
-	t.Log(evaluator.SubStatsForTest(c.model))
-}
-
-func benchCaseT(t *testing.T) *itcCase {
-	paths := testenv.ITC2021(t)[benchInstance]
-	return loadITC(t, benchInstance, paths)
-}
-
-func TestPrintCalls(t *testing.T) {
-	c := benchCaseT(t)
-	st := c.model.NewState()
-	st.Load(c.sched)
-	mv := evaluator.NewMover(st)
-	moves := mv.RoundMovesForTest(3, 17)
-	t.Log(len(moves), st.SideCallsForTest(moves))
-}

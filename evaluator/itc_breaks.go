@@ -115,8 +115,8 @@ func (r *br1) explain(st *State) []schemas.Violation {
 		}
 		gs := st.breakGames(t, r.slots, r.hit)
 		out = append(out, st.violation(d, gs, []int32{t}, fmt.Sprintf(
-			"%s has %d %s in slots %s, at most %d allowed: %s",
-			st.m.Frame.TeamID(t), n, plural(n, "break", "breaks"), st.slotList(r.slots), r.intp, st.describeGames(gs))))
+			"%s has %s in slots %s, at most %d allowed: %s",
+			st.teamLabel(t), count(n, "breaks"), st.slotList(r.slots), r.intp, st.describeGames(gs))))
 	}
 	return out
 }
@@ -215,8 +215,10 @@ func (r *br2) explain(st *State) []schemas.Violation {
 			gs = append(gs, tg...)
 		}
 	}
+	slices.Sort(gs)
+	gs = slices.Compact(gs)
 	return []schemas.Violation{st.violation(d, gs, teams, fmt.Sprintf(
-		"the listed teams have %d breaks in slots %s, at most %d allowed", n, st.slotList(r.slots), r.intp))}
+		"the listed teams have %s in slots %s, at most %d allowed", count(n, "breaks"), st.slotList(r.slots), r.intp))}
 }
 
 // --- FA2 ---
@@ -226,6 +228,7 @@ type fa2 struct {
 	teams []int32
 	pos   []int32 // team index -> position in teams, -1 when not listed
 	slots []int32
+	every bool // slots are all the slots: compare whole rows
 	intp  int32
 }
 
@@ -242,6 +245,7 @@ func compileFA2(b *Builder, raw json.RawMessage) (rule, error) {
 	if r.slots, err = b.Slots("slots", p.Slots); err != nil {
 		return nil, err
 	}
+	r.every = len(r.slots) == b.Frame.NumSlots()
 	r.pos = make([]int32, b.Frame.NumTeams())
 	for i := range r.pos {
 		r.pos[i] = -1
@@ -267,6 +271,19 @@ func (r *fa2) gap(st *State, t, u int32) (int32, int32) {
 	pt := st.homePre[t*st.nS : (t+1)*st.nS]
 	pu := st.homePre[u*st.nS : (u+1)*st.nS]
 	var worst, at int32 = 0, -1
+	if r.every {
+		pu = pu[:len(pt)]
+		for s := range pt {
+			d := pt[s] - pu[s]
+			if d < 0 {
+				d = -d
+			}
+			if d > worst {
+				worst, at = d, int32(s)
+			}
+		}
+		return worst, at
+	}
 	for _, s := range r.slots {
 		d := pt[s] - pu[s]
 		if d < 0 {
@@ -326,8 +343,8 @@ func (r *fa2) explain(st *State) []schemas.Violation {
 			gs := append(upTo(t), upTo(u)...)
 			ht, hu := st.homePre[t*st.nS+at], st.homePre[u*st.nS+at]
 			out = append(out, st.violation(int64(d), gs, []int32{t, u}, fmt.Sprintf(
-				"after slot %d %s has played %d home games and %s %d: a difference of %d, at most %d allowed",
-				f.SlotID(at), f.TeamID(t), ht, f.TeamID(u), hu, g, r.intp)))
+				"after slot %d, %s has played %s and %s %d: a difference of %d, at most %d allowed",
+				f.SlotID(at), st.teamLabel(t), count(ht, "home games"), st.teamLabel(u), hu, g, r.intp)))
 		}
 	}
 	return out
@@ -425,7 +442,6 @@ func (r *se1) onPairs(st *State, ctr []int32) int64 {
 func (r *se1) explain(st *State) []schemas.Violation {
 	var out []schemas.Violation
 	n := int32(len(r.teams))
-	f := st.m.Frame
 	for i := int32(0); i < n; i++ {
 		for j := i + 1; j < n; j++ {
 			d := st.ctr[r.off+i*n+j]
@@ -436,7 +452,7 @@ func (r *se1) explain(st *State) []schemas.Violation {
 			gs := st.gamesOf(t, func(_ int32, p Placement, _ uint8) bool { return p.Home == u || p.Away == u })
 			out = append(out, st.violation(int64(d), gs, []int32{t, u}, fmt.Sprintf(
 				"%s and %s meet with fewer than %d slots between their games: %s",
-				f.TeamID(t), f.TeamID(u), r.min, st.describeGames(gs))))
+				st.teamLabel(t), st.teamLabel(u), r.min, st.describeGames(gs))))
 		}
 	}
 	return out

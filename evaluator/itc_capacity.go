@@ -107,8 +107,8 @@ func (r *ca1) explain(st *State) []schemas.Violation {
 			return inSlots[p.Slot] && r.mask&(1<<role) != 0
 		})
 		out = append(out, st.violation(d, gs, []int32{t}, fmt.Sprintf(
-			"%s plays %d %s in slots %s, the rule allows %s: %s",
-			st.m.Frame.TeamID(t), n, modeWord(r.mask), st.slotList(r.slots), r.b, st.describeGames(gs))))
+			"%s plays %s in slots %s, the rule allows %s: %s",
+			st.teamLabel(t), count(n, modeWord(r.mask)), st.slotList(r.slots), r.b, st.describeGames(gs))))
 	}
 	return out
 }
@@ -193,8 +193,8 @@ func (r *ca2) explain(st *State) []schemas.Violation {
 			return inSlots[p.Slot] && r.mask&(1<<role) != 0 && r.in2[p.Home+p.Away-t]
 		})
 		out = append(out, st.violation(d, gs, []int32{t}, fmt.Sprintf(
-			"%s plays %d %s against teams2 in slots %s, the rule allows %s: %s",
-			st.m.Frame.TeamID(t), n, modeWord(r.mask), st.slotList(r.slots), r.b, st.describeGames(gs))))
+			"%s plays %s%s in slots %s, the rule allows %s: %s",
+			st.teamLabel(t), count(n, modeWord(r.mask)), st.against(t, r.in2), st.slotList(r.slots), r.b, st.describeGames(gs))))
 	}
 	return out
 }
@@ -257,8 +257,8 @@ func (r *ca3) explain(st *State) []schemas.Violation {
 				return p.Slot >= w && p.Slot < w+r.intp && r.mask&(1<<role) != 0 && r.in2[p.Home+p.Away-t]
 			})
 			out = append(out, st.violation(d, gs, []int32{t}, fmt.Sprintf(
-				"%s plays %d %s against teams2 in the %d slots %d-%d, the rule allows %s: %s",
-				f.TeamID(t), n, modeWord(r.mask), r.intp, f.SlotID(w), f.SlotID(w+r.intp-1), r.b, st.describeGames(gs))))
+				"%s plays %s%s in the %d slots %d-%d, the rule allows %s: %s",
+				st.teamLabel(t), count(n, modeWord(r.mask)), st.against(t, r.in2), r.intp, f.SlotID(w), f.SlotID(w+r.intp-1), r.b, st.describeGames(gs))))
 		}
 	}
 	return out
@@ -368,8 +368,8 @@ func (r *ca4) explain(st *State) []schemas.Violation {
 		if d := r.b.dev(n); d != 0 {
 			gs := collect(func(s int32) bool { return r.pos[s] >= 0 })
 			out = append(out, st.violation(d, gs, nil, fmt.Sprintf(
-				"teams1 play %d %s against teams2 in slots %s, the rule allows %s in all: %s",
-				n, modeWord(r.mask), st.slotList(r.slots), r.b, st.describeGames(gs))))
+				"teams1 play %s against teams2 in slots %s, the rule allows %s in all: %s",
+				count(n, modeWord(r.mask)), st.slotList(r.slots), r.b, st.describeGames(gs))))
 		}
 		return out
 	}
@@ -378,8 +378,8 @@ func (r *ca4) explain(st *State) []schemas.Violation {
 		if d := r.b.dev(n); d != 0 {
 			gs := collect(func(x int32) bool { return x == s })
 			out = append(out, st.violation(d, gs, nil, fmt.Sprintf(
-				"teams1 play %d %s against teams2 in slot %d, the rule allows %s per slot: %s",
-				n, modeWord(r.mask), f.SlotID(s), r.b, st.describeGames(gs))))
+				"teams1 play %s against teams2 in slot %d, the rule allows %s per slot: %s",
+				count(n, modeWord(r.mask)), f.SlotID(s), r.b, st.describeGames(gs))))
 		}
 	}
 	return out
@@ -486,6 +486,6 @@ func (r *ga1) explain(st *State) []schemas.Violation {
 		}
 	}
 	return []schemas.Violation{st.violation(d, blame, teams, fmt.Sprintf(
-		"%d of the listed meetings are played in slots %s, the rule wants %s: %s",
-		n, st.slotList(r.slots), r.b, st.describeGames(blame)))}
+		"%s in slots %s, the rule wants %s: %s",
+		count(n, "listed meetings"), st.slotList(r.slots), r.b, st.describeGames(blame)))}
 }

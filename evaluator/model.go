@@ -99,6 +99,23 @@ type countSub struct {
 	mask   uint8
 }
 
+const (
+	homeSides = 1<<roleH | 1<<roleNH
+	awaySides = 1<<roleA | 1<<roleNA
+)
+
+// sideClass is 0 for a mask of home sides only, 2 for away sides only and
+// 1 for both.
+func sideClass(mask uint8) int {
+	switch {
+	case mask&awaySides == 0:
+		return 0
+	case mask&homeSides == 0:
+		return 2
+	}
+	return 1
+}
+
 // CountSpec describes a countSub for Builder.Count.
 type CountSpec struct {
 	Mask   uint8
@@ -142,7 +159,8 @@ type Model struct {
 	anyOff    []int32    // countSubs for any opponent, by cell
 	anySubs   []countSub
 	oppOff    []int32    // countSubs for some opponents only, by cell
-	oppSubs   []countSub
+	oppSubs   []countSub // in a cell: home-side only, then both, then away-side only
+	oppSplit  [][2]int32 // per cell: where the both and the away-side-only subs start
 	sideOff   []int32
 	sideSubs  []sideSub
 	breakOff  []int32
@@ -250,9 +268,13 @@ func (b *Builder) OnSide(t, s int32, l sideListener, arg int32) {
 // Count subscribes n counters from ctr to the sides of team t in slot s
 // that spec accepts.
 func (b *Builder) Count(t, s, ctr, n int32, spec *CountSpec) {
+	opp := spec.Opp
+	if !slices.Contains(opp, false) {
+		opp = nil // every team: no need to look at the opponent
+	}
 	b.counts = append(b.counts, pendingCount{t*b.m.nS + s, countSub{
 		ci: b.ci, ctr: ctr, n: n, lo: spec.Bounds.lo, hi: spec.Bounds.hi,
-		opp: b.set(spec.Opp), skip: b.set(spec.Skip), mask: spec.Mask,
+		opp: b.set(opp), skip: b.set(spec.Skip), mask: spec.Mask,
 	}})
 }
 
@@ -371,7 +393,24 @@ func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, err
 		}
 	}
 	m.anyOff, m.anySubs = layout(cells, anyC, func(p pendingCount) (int32, countSub) { return p.cell, p.sub })
+	// Within a cell, order by side class so that a cell whose deltas are
+	// all home sides (or all away sides) skips the other class entirely.
+	sort.SliceStable(oppC, func(i, j int) bool { return sideClass(oppC[i].sub.mask) < sideClass(oppC[j].sub.mask) })
 	m.oppOff, m.oppSubs = layout(cells, oppC, func(p pendingCount) (int32, countSub) { return p.cell, p.sub })
+	m.oppSplit = make([][2]int32, cells)
+	for c := 0; c < cells; c++ {
+		lo, hi := m.oppOff[c], m.oppOff[c+1]
+		both, away := hi, hi
+		for i := hi - 1; i >= lo; i-- {
+			switch sideClass(m.oppSubs[i].mask) {
+			case 2:
+				away, both = i, i
+			case 1:
+				both = i
+			}
+		}
+		m.oppSplit[c] = [2]int32{both, away}
+	}
 	m.sideOff, m.sideSubs = layout(cells, sides, func(p pendingSide) (int32, sideSub) { return p.cell, p.sub })
 	m.breakOff, m.breakSubs = layout(cells, brks, func(p pendingBreak) (int32, breakSub) { return p.cell, p.sub })
 	docs := make([]schemas.Constraint, len(m.Constraints))

@@ -425,8 +425,10 @@ func (st *State) sides(c int32) {
 func (st *State) foldSides(c int32, ds []sideDelta) {
 	m := st.m
 	var roleNet [5]int32
+	var roles uint8
 	for _, d := range ds {
 		roleNet[d.role] += int32(d.sign)
+		roles |= 1 << d.role
 	}
 	if roleNet != [5]int32{} {
 		subs := m.anySubs[m.anyOff[c]:m.anyOff[c+1]]
@@ -443,17 +445,28 @@ func (st *State) foldSides(c int32, ds []sideDelta) {
 			}
 		}
 	}
-	subs := m.oppSubs[m.oppOff[c]:m.oppOff[c+1]]
+	lo, hi := m.oppOff[c], m.oppOff[c+1]
+	if roles&awaySides == 0 {
+		hi = m.oppSplit[c][1]
+	}
+	if roles&homeSides == 0 {
+		lo = m.oppSplit[c][0]
+	}
+	subs := m.oppSubs[lo:max(lo, hi)]
+	var words [maxFold]int32
+	var bits [maxFold]uint64
+	for k, d := range ds {
+		words[k], bits[k] = d.opp>>6, uint64(1)<<(d.opp&63)
+	}
 	for i := range subs {
 		cs := &subs[i]
 		var net int32
-		for _, d := range ds {
+		for k, d := range ds {
 			if cs.mask&(1<<d.role) == 0 {
 				continue
 			}
-			word, bit := d.opp>>6, uint64(1)<<(d.opp&63)
-			if (cs.opp >= 0 && m.bits[cs.opp+word]&bit == 0) ||
-				(cs.skip >= 0 && (d.role == roleA || d.role == roleNA) && m.bits[cs.skip+word]&bit != 0) {
+			if (cs.opp >= 0 && m.bits[cs.opp+words[k]]&bits[k] == 0) ||
+				(cs.skip >= 0 && (d.role == roleA || d.role == roleNA) && m.bits[cs.skip+words[k]]&bits[k] != 0) {
 				continue
 			}
 			net += int32(d.sign)

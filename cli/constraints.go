@@ -1,0 +1,35 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flextime/flextime/evaluator"
+)
+
+func (a *app) constraintsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "constraints",
+		Short: "Inspect the constraint catalogue",
+		RunE:  groupRun,
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "kinds",
+		Short: "List the constraint kinds, one per line: NAME<TAB>description",
+		Args:  exactArgs(),
+		RunE: func(*cobra.Command, []string) error {
+			kinds := evaluator.Kinds()
+			slices.SortFunc(kinds, func(x, y *evaluator.Kind) int { return strings.Compare(x.Name, y.Name) })
+			w := bufio.NewWriter(a.stdout)
+			for _, k := range kinds {
+				fmt.Fprintf(w, "%s\t%s\n", k.Name, oneLine(k.Description))
+			}
+			return w.Flush()
+		},
+	})
+	return cmd
+}
