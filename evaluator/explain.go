@@ -93,7 +93,6 @@ func modeWord(mask uint8) string {
 	return "games"
 }
 
-
 // against describes an opponent set for team t: "" when it holds every
 // other team, the teams by id when there are a few, else how many.
 func (st *State) against(t int32, set []bool) string {

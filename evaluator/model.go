@@ -156,7 +156,7 @@ type Model struct {
 	ctrSize   int
 	bits      []uint64 // team sets of countSubs, nWords words each
 	nWords    int32
-	anyOff    []int32    // countSubs for any opponent, by cell
+	anyOff    []int32 // countSubs for any opponent, by cell
 	anySubs   []countSub
 	oppOff    []int32    // countSubs for some opponents only, by cell
 	oppSubs   []countSub // in a cell: home-side only, then both, then away-side only

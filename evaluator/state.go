@@ -48,25 +48,25 @@ type State struct {
 	hardViol, softViol int
 
 	// scratch of one update
-	dirtyCells []int32
-	cellSnap   []cellCounts // counts of each dirty cell before the update
-	cellMark   []bool
-	cellHead   []int32     // first side delta of a dirty cell, -1 none
-	deltas     []sideDelta // the side events of one update, linked by cell
-	dirtyBrk   []int32
-	brkMark    []bool
+	dirtyCells   []int32
+	cellSnap     []cellCounts // counts of each dirty cell before the update
+	cellMark     []bool
+	cellHead     []int32     // first side delta of a dirty cell, -1 none
+	deltas       []sideDelta // the side events of one update, linked by cell
+	dirtyBrk     []int32
+	brkMark      []bool
 	dirtyTeams   []int32
 	teamMark     []bool
 	patternTeams []int32
 	patMark      []bool
-	dirtyPairs []int32
-	pairMark   []bool
-	changed    []int32
-	chMark     []bool
-	before     []int64
-	moves      []Move
-	homePre    []int32 // per team, home games in slots 0..s
-	buf        []int32 // scratch for rules
+	dirtyPairs   []int32
+	pairMark     []bool
+	changed      []int32
+	chMark       []bool
+	before       []int64
+	moves        []Move
+	homePre      []int32 // per team, home games in slots 0..s
+	buf          []int32 // scratch for rules
 }
 
 // NewState returns an empty State for m: every game unplaced.
