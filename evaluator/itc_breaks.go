@@ -265,6 +265,26 @@ func (r *fa2) init(ctr []int32) int64 {
 	return 0
 }
 
+// gapValue is gap without the slot, for the hot path.
+func (r *fa2) gapValue(st *State, t, u int32) int32 {
+	pt := st.homePre[t*st.nS : (t+1)*st.nS]
+	pu := st.homePre[u*st.nS : (u+1)*st.nS]
+	var worst int32
+	if r.every {
+		pu = pu[:len(pt)]
+		for s := range pt {
+			d := pt[s] - pu[s]
+			worst = max(worst, d, -d)
+		}
+		return worst
+	}
+	for _, s := range r.slots {
+		d := pt[s] - pu[s]
+		worst = max(worst, d, -d)
+	}
+	return worst
+}
+
 // gap returns the largest difference in home games played between teams
 // t and u after a slot of the rule, and the slot where it occurs.
 func (r *fa2) gap(st *State, t, u int32) (int32, int32) {
@@ -313,7 +333,7 @@ func (r *fa2) onTeams(st *State, ctr []int32) int64 {
 				continue
 			}
 			lo, hi := min(i, int32(j)), max(i, int32(j))
-			g, _ := r.gap(st, t, u)
+			g := r.gapValue(st, t, u)
 			nu := max(0, g-r.intp)
 			c := &ctr[r.off+lo*n+hi]
 			delta += int64(nu - *c)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 
@@ -92,11 +93,19 @@ type sideSub struct {
 type countSub struct {
 	ci     int32
 	ctr    int32
-	n      int32
 	lo, hi int32
-	opp    int32 // offset of the opponent set in Model.bits, -1 for any
-	skip   int32 // offset of the away-side skip set, -1 for none
-	mask   uint8
+	// The opponent test folded per side for the hot path, which sees only
+	// home and away sides: the opponents counted when the team is at home
+	// (hset) or away (aset), -1 when that side never counts.
+	hset, aset int32
+	n          uint16
+	mask       uint8
+}
+
+// countCold is the rest of a countSub's test, for neutral-site sides.
+type countCold struct {
+	opp  int32 // offset of the opponent set in Model.bits, -1 for any
+	skip int32 // offset of the away-side skip set, -1 for none
 }
 
 const (
@@ -155,11 +164,13 @@ type Model struct {
 	nT, nS    int32
 	ctrSize   int
 	bits      []uint64 // team sets of countSubs, nWords words each
+	setIdx    map[string]int32
 	nWords    int32
 	anyOff    []int32 // countSubs for any opponent, by cell
 	anySubs   []countSub
 	oppOff    []int32    // countSubs for some opponents only, by cell
 	oppSubs   []countSub // in a cell: home-side only, then both, then away-side only
+	oppCold   []countCold
 	oppSplit  [][2]int32 // per cell: where the both and the away-side-only subs start
 	sideOff   []int32
 	sideSubs  []sideSub
@@ -181,12 +192,12 @@ type Builder struct {
 	sides  []pendingSide
 	counts []pendingCount
 	brks   []pendingBreak
-	sets   map[*bool]int32 // team sets already in Model.bits, by first element
 }
 
 type pendingCount struct {
 	cell int32
 	sub  countSub
+	cold countCold
 }
 
 type pendingSide struct {
@@ -268,37 +279,54 @@ func (b *Builder) OnSide(t, s int32, l sideListener, arg int32) {
 // Count subscribes n counters from ctr to the sides of team t in slot s
 // that spec accepts.
 func (b *Builder) Count(t, s, ctr, n int32, spec *CountSpec) {
+	if n > math.MaxUint16 {
+		panic("evaluator: a count subscription spans too many counters")
+	}
 	opp := spec.Opp
 	if !slices.Contains(opp, false) {
 		opp = nil // every team: no need to look at the opponent
 	}
-	b.counts = append(b.counts, pendingCount{t*b.m.nS + s, countSub{
-		ci: b.ci, ctr: ctr, n: n, lo: spec.Bounds.lo, hi: spec.Bounds.hi,
-		opp: b.set(opp), skip: b.set(spec.Skip), mask: spec.Mask,
-	}})
+	cs := countSub{
+		ci: b.ci, ctr: ctr, n: uint16(n), lo: spec.Bounds.lo, hi: spec.Bounds.hi,
+		mask: spec.Mask, hset: -1, aset: -1,
+	}
+	cold := countCold{opp: b.set(opp), skip: b.set(spec.Skip)}
+	if cold.opp >= 0 || cold.skip >= 0 {
+		nT := b.Frame.NumTeams()
+		home, away := make([]bool, nT), make([]bool, nT)
+		for u := range nT {
+			home[u] = opp == nil || opp[u]
+			away[u] = home[u] && (spec.Skip == nil || !spec.Skip[u])
+		}
+		if spec.Mask&(1<<roleH) != 0 {
+			cs.hset = b.set(home)
+		}
+		if spec.Mask&(1<<roleA) != 0 {
+			cs.aset = b.set(away)
+		}
+	}
+	b.counts = append(b.counts, pendingCount{t*b.m.nS + s, cs, cold})
 }
 
-// set stores a team set as a bitset in the model once per rule and returns
-// its offset, or -1 for nil.
+// set stores a team set as a bitset in the model, once per distinct set,
+// and returns its offset, or -1 for nil.
 func (b *Builder) set(members []bool) int32 {
 	if members == nil {
 		return -1
 	}
-	if off, ok := b.sets[&members[0]]; ok {
-		return off
-	}
-	off := int32(len(b.m.bits))
 	words := make([]uint64, b.m.nWords)
 	for t, in := range members {
 		if in {
 			words[t>>6] |= 1 << (t & 63)
 		}
 	}
-	b.m.bits = append(b.m.bits, words...)
-	if b.sets == nil {
-		b.sets = map[*bool]int32{}
+	key := fmt.Sprint(words)
+	if off, ok := b.m.setIdx[key]; ok {
+		return off
 	}
-	b.sets[&members[0]] = off
+	off := int32(len(b.m.bits))
+	b.m.bits = append(b.m.bits, words...)
+	b.m.setIdx[key] = off
 	return off
 }
 
@@ -341,6 +369,7 @@ func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, err
 		nT:        int32(f.NumTeams()),
 		nS:        int32(f.NumSlots()),
 		nWords:    int32(f.NumTeams()+63) / 64,
+		setIdx:    map[string]int32{},
 	}
 	var sides []pendingSide
 	var counts []pendingCount
@@ -386,7 +415,7 @@ func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, err
 	cells := int(m.nT * m.nS)
 	var anyC, oppC []pendingCount
 	for _, pc := range counts {
-		if pc.sub.opp < 0 && pc.sub.skip < 0 {
+		if pc.cold.opp < 0 && pc.cold.skip < 0 {
 			anyC = append(anyC, pc)
 		} else {
 			oppC = append(oppC, pc)
@@ -397,6 +426,7 @@ func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, err
 	// all home sides (or all away sides) skips the other class entirely.
 	sort.SliceStable(oppC, func(i, j int) bool { return sideClass(oppC[i].sub.mask) < sideClass(oppC[j].sub.mask) })
 	m.oppOff, m.oppSubs = layout(cells, oppC, func(p pendingCount) (int32, countSub) { return p.cell, p.sub })
+	_, m.oppCold = layout(cells, oppC, func(p pendingCount) (int32, countCold) { return p.cell, p.cold })
 	m.oppSplit = make([][2]int32, cells)
 	for c := 0; c < cells; c++ {
 		lo, hi := m.oppOff[c], m.oppOff[c+1]

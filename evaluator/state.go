@@ -455,24 +455,75 @@ func (st *State) foldSides(c int32, ds []sideDelta) {
 	subs := m.oppSubs[lo:max(lo, hi)]
 	var words [maxFold]int32
 	var bits [maxFold]uint64
+	neutral := false
 	for k, d := range ds {
 		words[k], bits[k] = d.opp>>6, uint64(1)<<(d.opp&63)
+		neutral = neutral || d.role == roleNH || d.role == roleNA
 	}
-	for i := range subs {
-		cs := &subs[i]
-		var net int32
-		for k, d := range ds {
-			if cs.mask&(1<<d.role) == 0 {
-				continue
+	if !neutral && len(ds) == 2 {
+		// The commonest case, a game leaving a cell and another arriving,
+		// unrolled: one bit test per delta in its side's set.
+		set := m.bits
+		a0, a1 := ds[0].role == roleA, ds[1].role == roleA
+		w0, w1, b0, b1 := words[0], words[1], bits[0], bits[1]
+		s0, s1 := int32(ds[0].sign), int32(ds[1].sign)
+		for i := range subs {
+			cs := &subs[i]
+			o0, o1 := cs.hset, cs.hset
+			if a0 {
+				o0 = cs.aset
 			}
-			if (cs.opp >= 0 && m.bits[cs.opp+words[k]]&bits[k] == 0) ||
-				(cs.skip >= 0 && (d.role == roleA || d.role == roleNA) && m.bits[cs.skip+words[k]]&bits[k] != 0) {
-				continue
+			if a1 {
+				o1 = cs.aset
 			}
-			net += int32(d.sign)
+			var net int32
+			if o0 >= 0 && set[o0+w0]&b0 != 0 {
+				net += s0
+			}
+			if o1 >= 0 && set[o1+w1]&b1 != 0 {
+				net += s1
+			}
+			if net != 0 {
+				st.step(cs, net)
+			}
 		}
-		if net != 0 {
-			st.step(cs, net)
+	} else if !neutral {
+		// Each delta is one bit test in its side's set.
+		set := m.bits
+		for i := range subs {
+			cs := &subs[i]
+			var net int32
+			for k, d := range ds {
+				o := cs.hset
+				if d.role == roleA {
+					o = cs.aset
+				}
+				if o >= 0 && set[o+words[k]]&bits[k] != 0 {
+					net += int32(d.sign)
+				}
+			}
+			if net != 0 {
+				st.step(cs, net)
+			}
+		}
+	} else {
+		colds := m.oppCold[lo:max(lo, hi)]
+		for i := range subs {
+			cs, cc := &subs[i], &colds[i]
+			var net int32
+			for k, d := range ds {
+				if cs.mask&(1<<d.role) == 0 {
+					continue
+				}
+				if (cc.opp >= 0 && m.bits[cc.opp+words[k]]&bits[k] == 0) ||
+					(cc.skip >= 0 && (d.role == roleA || d.role == roleNA) && m.bits[cc.skip+words[k]]&bits[k] != 0) {
+					continue
+				}
+				net += int32(d.sign)
+			}
+			if net != 0 {
+				st.step(cs, net)
+			}
 		}
 	}
 	if len(m.sideSubs) > 0 {
@@ -491,8 +542,17 @@ func (st *State) foldSides(c int32, ds []sideDelta) {
 
 // step adds net to the counters of a count subscription.
 func (st *State) step(cs *countSub, net int32) {
+	if cs.n == 1 {
+		c := &st.ctr[cs.ctr]
+		old := boundDev(*c, cs.lo, cs.hi)
+		*c += net
+		if d := boundDev(*c, cs.lo, cs.hi) - old; d != 0 {
+			st.bump(cs.ci, d)
+		}
+		return
+	}
 	var d int64
-	ctr := st.ctr[cs.ctr : cs.ctr+cs.n]
+	ctr := st.ctr[cs.ctr : cs.ctr+int32(cs.n)]
 	for k := range ctr {
 		old := boundDev(ctr[k], cs.lo, cs.hi)
 		ctr[k] += net
