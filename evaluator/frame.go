@@ -129,3 +129,13 @@ func sameTeam(a, b *schemas.Team) bool {
 }
 
 func (f *Frame) slotLabel(s int32) string { return strconv.Itoa(f.Slots[s].ID) }
+
+// slotTime returns the start of slot s as Unix seconds and its UTC offset,
+// zeros when the slot is unplaced (-1) or has no start.
+func (f *Frame) slotTime(s int32) (int64, int32) {
+	if s < 0 || f.slotStart[s].IsZero() {
+		return 0, 0
+	}
+	_, off := f.slotStart[s].Zone()
+	return f.slotStart[s].Unix(), int32(off)
+}

@@ -73,6 +73,12 @@ type teamListener interface {
 	onTeams(st *State, ctr []int32) int64
 }
 
+// gameListener is told which games moved (st.moved) and keeps one
+// counter per game in the slice it is given; it rescores those games.
+type gameListener interface {
+	onGames(st *State, gctr []int32) int64
+}
+
 // pairListener is told which unordered team pairs (index lo*nT+hi) had a
 // meeting change.
 type pairListener interface {
@@ -177,6 +183,9 @@ type Model struct {
 	breakOff  []int32
 	breakSubs []breakSub
 	teamLs    []listenerAt[teamListener]
+	gameLs    []listenerAt[gameListener]
+	needSeq   bool
+	dict      map[string]int32 // strings the constraints name, interned
 	pairLs    []listenerAt[pairListener]
 	hasBreaks bool
 	needPairs bool
@@ -341,6 +350,32 @@ func (b *Builder) OnTeams(l teamListener) {
 	b.m.teamLs = append(b.m.teamLs, listenerAt[teamListener]{l, b.ci})
 }
 
+// OnSequences subscribes l to the teams whose games changed, with each
+// team's placed games in time order kept in st.seq.
+func (b *Builder) OnSequences(l teamListener) {
+	b.m.needSeq = true
+	b.OnTeams(l)
+}
+
+// OnGames subscribes l to the games that moved, with a counter per game.
+func (b *Builder) OnGames(l gameListener) {
+	b.m.gameLs = append(b.m.gameLs, listenerAt[gameListener]{l, b.ci})
+}
+
+// Intern returns the id of a string the params name (a network, a game
+// kind, a venue, a sport), shared with the games that carry it.
+func (b *Builder) Intern(s string) int32 {
+	if s == "" {
+		return -1
+	}
+	if id, ok := b.m.dict[s]; ok {
+		return id
+	}
+	id := int32(len(b.m.dict))
+	b.m.dict[s] = id
+	return id
+}
+
 // OnPairs subscribes l to the set of pairs whose meetings changed.
 func (b *Builder) OnPairs(l pairListener) {
 	b.m.needPairs = true
@@ -370,6 +405,7 @@ func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, err
 		nS:        int32(f.NumSlots()),
 		nWords:    int32(f.NumTeams()+63) / 64,
 		setIdx:    map[string]int32{},
+		dict:      map[string]int32{},
 	}
 	var sides []pendingSide
 	var counts []pendingCount

@@ -3,15 +3,27 @@ package evaluator
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/flextime/flextime/schemas"
 )
 
 // Placement is where a game stands: its teams and its slot as dense
-// indexes of the Frame, Slot -1 when the game is unplaced.
+// indexes of the Frame, Slot -1 when the game is unplaced, and the
+// attributes the date-aware kinds select on.
 type Placement struct {
 	Home, Away, Slot int32
 	Neutral          bool
+	// At is the start as Unix seconds and Off the UTC offset it was
+	// written in (a game's date and weekday are local to it); both 0 when
+	// neither the game nor its slot has a start. A game without its own
+	// start follows its slot's.
+	At  int64
+	Off int32
+	// Interned strings (State.Intern), -1 when absent: the TV network,
+	// the game's kind ("conference" by default), its venue (the home
+	// team's by default) and its sport (the schedule's by default).
+	Net, Kind, Venue, Sport int32
 }
 
 // Move puts game Game (its index in the schedule's games) at To.
@@ -30,12 +42,17 @@ type State struct {
 	nT, nS int32
 
 	ids   []string
-	homeS []string // the ids last seen, for a cheap diff
-	awayS []string
+	docs  []schemas.Game // the games as last seen, for a cheap diff
+	own   []bool         // the game has its own start
+	sport string         // the schedule's sport, the games' default
 	games []Placement
+	dict  map[string]int32 // interned strings beyond the model's
 	byID  map[string]int32
 	// teamGames lists, per team, the games it plays in (placed or not).
 	teamGames [][]int32
+	// seq lists, per team, its placed games in time order (start, then
+	// slot); kept only when a rule needs it.
+	seq [][]int32
 
 	hc, ac, nc []int16 // home, away and neutral games per (team, slot) cell
 	status     []uint8 // roleH or roleA when a cell is purely that, else roleNone
@@ -65,8 +82,11 @@ type State struct {
 	chMark       []bool
 	before       []int64
 	moves        []Move
-	homePre      []int32 // per team, home games in slots 0..s
-	buf          []int32 // scratch for rules
+	moved        []int32 // games whose placement changed in this update
+	movedMark    []bool
+	gctr         [][]int32 // per game listener, a counter per game
+	homePre      []int32   // per team, home games in slots 0..s
+	buf          []int32   // scratch for rules
 }
 
 // NewState returns an empty State for m: every game unplaced.
@@ -77,6 +97,9 @@ func (m *Model) NewState() *State {
 		m: m, nT: m.nT, nS: m.nS,
 		byID:      map[string]int32{},
 		teamGames: make([][]int32, m.nT),
+		seq:       make([][]int32, m.nT),
+		dict:      map[string]int32{},
+		gctr:      make([][]int32, len(m.gameLs)),
 		hc:        make([]int16, cells),
 		ac:        make([]int16, cells),
 		nc:        make([]int16, cells),
@@ -115,8 +138,14 @@ func (st *State) reset() {
 	for t := range st.teamGames {
 		st.teamGames[t] = st.teamGames[t][:0]
 	}
-	st.ids, st.homeS, st.awayS, st.games = st.ids[:0], st.homeS[:0], st.awayS[:0], st.games[:0]
+	for t := range st.seq {
+		st.seq[t] = st.seq[t][:0]
+	}
+	st.ids, st.docs, st.own, st.games = st.ids[:0], st.docs[:0], st.own[:0], st.games[:0]
 	clear(st.byID)
+	for i := range st.gctr {
+		st.gctr[i] = st.gctr[i][:0]
+	}
 	for i := range st.m.Constraints {
 		st.dev[i] = st.m.Constraints[i].r.init(st.ctr)
 	}
@@ -154,6 +183,7 @@ func (st *State) account(ci int32, dev int64, sign int) {
 func (st *State) Load(s *schemas.Schedule) error {
 	seen := make(map[string]struct{}, len(s.Games))
 	st.moves = st.moves[:0]
+	st.sport = s.Sport
 	for i := range s.Games {
 		g := &s.Games[i]
 		p, err := st.resolve(i, g)
@@ -173,12 +203,16 @@ func (st *State) Load(s *schemas.Schedule) error {
 		idx := int32(i)
 		st.byID[g.ID] = idx
 		st.ids = append(st.ids, g.ID)
-		st.homeS = append(st.homeS, g.Home)
-		st.awayS = append(st.awayS, g.Away)
+		st.docs = append(st.docs, *g)
+		st.own = append(st.own, g.Start != "")
 		st.games = append(st.games, Placement{Home: p.Home, Away: p.Away, Slot: -1, Neutral: p.Neutral})
 		st.teamGames[p.Home] = append(st.teamGames[p.Home], idx)
 		st.teamGames[p.Away] = append(st.teamGames[p.Away], idx)
 	}
+	for i := range st.gctr {
+		st.gctr[i] = append(st.gctr[i], make([]int32, len(s.Games))...)
+	}
+	st.movedMark = append(st.movedMark[:0], make([]bool, len(s.Games))...)
 	st.Apply(st.moves)
 	st.moves = st.moves[:0]
 	st.clearChanged()
@@ -211,6 +245,9 @@ func (st *State) Reload() {
 	for g := range st.games {
 		st.games[g].Slot = -1
 	}
+	for i := range st.gctr {
+		clear(st.gctr[i])
+	}
 	st.recount()
 	st.Apply(st.moves)
 	st.moves = st.moves[:0]
@@ -235,7 +272,51 @@ func (st *State) resolve(i int, g *schemas.Game) (Placement, error) {
 			return p, inputErr(fmt.Sprintf("games[%d].slot", i), "unknown slot %d", *g.Slot)
 		}
 	}
+	if g.Start != "" {
+		at, err := time.Parse(time.RFC3339, g.Start)
+		if err != nil {
+			return p, inputErr(fmt.Sprintf("games[%d].start", i), "%q is not an RFC 3339 time", g.Start)
+		}
+		_, off := at.Zone()
+		p.At, p.Off = at.Unix(), int32(off)
+	} else {
+		p.At, p.Off = f.slotTime(p.Slot)
+	}
+	p.Net = st.Intern(g.Network)
+	kind := g.Kind
+	if kind == "" {
+		kind = "conference"
+	}
+	p.Kind = st.Intern(kind)
+	venue := g.Venue
+	if venue == "" {
+		venue = f.Teams[p.Home].Venue
+	}
+	p.Venue = st.Intern(venue)
+	sport := g.Sport
+	if sport == "" {
+		sport = st.sport
+	}
+	p.Sport = st.Intern(sport)
 	return p, nil
+}
+
+// Intern returns the id of s among the strings games and constraints
+// name (networks, kinds, venues, sports), -1 for "". Strings a constraint
+// names get their ids when the model is compiled; others on first sight.
+func (st *State) Intern(s string) int32 {
+	if s == "" {
+		return -1
+	}
+	if id, ok := st.m.dict[s]; ok {
+		return id
+	}
+	if id, ok := st.dict[s]; ok {
+		return id
+	}
+	id := int32(len(st.m.dict) + len(st.dict))
+	st.dict[s] = id
+	return id
 }
 
 // Update re-scores the state for s, a later version of the schedule it
@@ -252,44 +333,42 @@ func (st *State) Update(s *schemas.Schedule) error {
 	if len(s.Games) != len(st.ids) {
 		return st.reloadFrom(s)
 	}
-	f := st.m.Frame
+	if s.Sport != st.sport {
+		return st.reloadFrom(s)
+	}
 	for i := range s.Games {
 		g := &s.Games[i]
 		if g.ID != st.ids[i] {
 			return st.reloadFrom(s)
 		}
-		cur := st.games[i]
-		p := cur
-		if g.Home != st.homeS[i] {
-			if p.Home = f.TeamIndex(g.Home); p.Home < 0 {
-				return inputErr(fmt.Sprintf("games[%d].home", i), "unknown team %q", g.Home)
-			}
+		if sameGame(g, &st.docs[i]) {
+			continue
 		}
-		if g.Away != st.awayS[i] {
-			if p.Away = f.TeamIndex(g.Away); p.Away < 0 {
-				return inputErr(fmt.Sprintf("games[%d].away", i), "unknown team %q", g.Away)
-			}
+		p, err := st.resolve(i, g)
+		if err != nil {
+			return err
 		}
-		if p.Home == p.Away {
-			return inputErr(fmt.Sprintf("games[%d]", i), "team %q plays itself", g.Home)
-		}
-		p.Slot = -1
-		if g.Slot != nil {
-			if p.Slot = f.SlotIndex(*g.Slot); p.Slot < 0 {
-				return inputErr(fmt.Sprintf("games[%d].slot", i), "unknown slot %d", *g.Slot)
-			}
-		}
-		p.Neutral = g.Neutral
-		if p != cur {
+		if p != st.games[i] {
 			st.moves = append(st.moves, Move{Game: int32(i), To: p})
 		}
 	}
-	for _, mv := range st.moves {
-		st.homeS[mv.Game] = s.Games[mv.Game].Home
-		st.awayS[mv.Game] = s.Games[mv.Game].Away
+	for i := range s.Games {
+		if !sameGame(&s.Games[i], &st.docs[i]) {
+			st.docs[i] = s.Games[i]
+			st.own[i] = s.Games[i].Start != ""
+		}
 	}
 	st.Apply(st.moves)
 	return nil
+}
+
+// sameGame reports whether two versions of a game document are equal.
+func sameGame(a, b *schemas.Game) bool {
+	if (a.Slot == nil) != (b.Slot == nil) || (a.Slot != nil && *a.Slot != *b.Slot) {
+		return false
+	}
+	return a.Home == b.Home && a.Away == b.Away && a.Start == b.Start && a.Venue == b.Venue &&
+		a.Network == b.Network && a.Neutral == b.Neutral && a.Kind == b.Kind && a.Sport == b.Sport
 }
 
 // reloadFrom evaluates s in full but keeps the deviations before it, so
@@ -316,8 +395,15 @@ func (st *State) Apply(moves []Move) {
 	for _, mv := range moves {
 		g := mv.Game
 		cur := st.games[g]
+		if !st.own[g] && mv.To.Slot != cur.Slot {
+			mv.To.At, mv.To.Off = st.m.Frame.slotTime(mv.To.Slot)
+		}
 		if cur == mv.To {
 			continue
+		}
+		if !st.movedMark[g] && len(st.gctr) > 0 {
+			st.movedMark[g] = true
+			st.moved = append(st.moved, g)
 		}
 		st.place(g, cur, -1)
 		if cur.Home != mv.To.Home || cur.Away != mv.To.Away {
@@ -650,6 +736,22 @@ func (st *State) finish() {
 			row[s] = acc
 		}
 	}
+	if m.needSeq {
+		for _, t := range st.dirtyTeams {
+			st.seq[t] = st.sortedGames(t, st.seq[t][:0])
+		}
+	}
+	if len(st.moved) > 0 {
+		for i, gl := range m.gameLs {
+			if d := gl.l.onGames(st, st.gctr[i]); d != 0 {
+				st.bump(gl.ci, d)
+			}
+		}
+		for _, g := range st.moved {
+			st.movedMark[g] = false
+		}
+		st.moved = st.moved[:0]
+	}
 	if len(st.dirtyTeams) > 0 {
 		for _, tl := range m.teamLs {
 			if d := tl.l.onTeams(st, st.ctr); d != 0 {
@@ -693,8 +795,21 @@ func (st *State) markBreak(c int32) {
 func (st *State) Clone() *State {
 	c := *st
 	c.ids = slices.Clone(st.ids)
-	c.homeS = slices.Clone(st.homeS)
-	c.awayS = slices.Clone(st.awayS)
+	c.docs = slices.Clone(st.docs)
+	c.own = slices.Clone(st.own)
+	c.dict = make(map[string]int32, len(st.dict))
+	for k, v := range st.dict {
+		c.dict[k] = v
+	}
+	c.seq = make([][]int32, len(st.seq))
+	for t := range st.seq {
+		c.seq[t] = slices.Clone(st.seq[t])
+	}
+	c.gctr = make([][]int32, len(st.gctr))
+	for i := range st.gctr {
+		c.gctr[i] = slices.Clone(st.gctr[i])
+	}
+	c.movedMark = make([]bool, len(st.movedMark))
 	c.games = slices.Clone(st.games)
 	c.byID = make(map[string]int32, len(st.byID))
 	for k, v := range st.byID {
@@ -717,7 +832,7 @@ func (st *State) Clone() *State {
 	c.before = slices.Clone(st.before)
 	c.changed = slices.Clone(st.changed)
 	c.homePre = slices.Clone(st.homePre)
-	c.deltas, c.dirtyCells, c.cellSnap, c.dirtyBrk, c.dirtyTeams, c.patternTeams, c.dirtyPairs, c.moves, c.buf = nil, nil, nil, nil, nil, nil, nil, nil, nil
+	c.moved, c.deltas, c.dirtyCells, c.cellSnap, c.dirtyBrk, c.dirtyTeams, c.patternTeams, c.dirtyPairs, c.moves, c.buf = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return &c
 }
 
@@ -775,4 +890,30 @@ func (st *State) Schedule(base *schemas.Schedule) *schemas.Schedule {
 		out.Games[g] = gd
 	}
 	return &out
+}
+
+// sortedGames appends team t's placed games to buf in time order: by
+// start, then slot, then game index.
+func (st *State) sortedGames(t int32, buf []int32) []int32 {
+	for _, g := range st.teamGames[t] {
+		if st.games[g].Slot >= 0 {
+			buf = append(buf, g)
+		}
+	}
+	less := func(a, b int32) bool {
+		pa, pb := &st.games[a], &st.games[b]
+		if pa.At != pb.At {
+			return pa.At < pb.At
+		}
+		if pa.Slot != pb.Slot {
+			return pa.Slot < pb.Slot
+		}
+		return a < b
+	}
+	for i := 1; i < len(buf); i++ {
+		for j := i; j > 0 && less(buf[j], buf[j-1]); j-- {
+			buf[j], buf[j-1] = buf[j-1], buf[j]
+		}
+	}
+	return buf
 }

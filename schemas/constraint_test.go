@@ -21,7 +21,7 @@ func TestDecodeConstraintDefaults(t *testing.T) {
 		active   bool
 	}{
 		{"hard, all absent", ca1, schemas.FixedInt(1), schemas.PriorityRequired, 1, true},
-		{"soft, all absent", `{"id": "c", "sport": "mbb", "kind": "max_consecutive", "hard": false, "params": {}}`,
+		{"soft, all absent", `{"id": "c", "sport": "mbb", "kind": "future_kind", "hard": false, "params": {}}`,
 			schemas.FixedInt(1), schemas.PriorityMedium, 1, true},
 		{"explicit zero penalty", `{"id": "c", "sport": "mbb", "kind": "k", "hard": false, "penalty": 0, "params": {}}`,
 			0, schemas.PriorityMedium, 1, true},
@@ -51,12 +51,12 @@ func TestDecodeConstraintDefaults(t *testing.T) {
 
 func TestDecodeConstraintFields(t *testing.T) {
 	c, err := schemas.DecodeConstraint([]byte(`{"id": "mbb-max-road-streak", "name": "No more than 2 consecutive road games",
-		"sport": "mbb", "kind": "max_consecutive", "hard": true, "penalty": 1.25, "priority": "required",
+		"sport": "mbb", "kind": "future_kind", "hard": true, "penalty": 1.25, "priority": "required",
 		"params": {"max": 2}, "active": true, "version": 3, "metadata": {"tags": ["home-away"]}, "owner": "ops"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ID != "mbb-max-road-streak" || c.Name == "" || c.Sport != "mbb" || c.Kind != "max_consecutive" || !c.Hard ||
+	if c.ID != "mbb-max-road-streak" || c.Name == "" || c.Sport != "mbb" || c.Kind != "future_kind" || !c.Hard ||
 		c.Penalty != 1250000 || string(c.Params) != `{"max": 2}` || string(c.Metadata) != `{"tags": ["home-away"]}` {
 		t.Errorf("got %+v", c)
 	}
@@ -155,8 +155,8 @@ func TestDecodeConstraintsInvalid(t *testing.T) {
 func TestDecodeConstraintUnknownKindPasses(t *testing.T) {
 	// Kinds without a params schema belong to the catalogue, which checks
 	// them when it compiles the constraint.
-	c, err := schemas.DecodeConstraint([]byte(`{"id": "x", "sport": "mbb", "kind": "max_consecutive", "hard": true, "params": {"anything": 1}}`))
-	if err != nil || c.Kind != "max_consecutive" {
+	c, err := schemas.DecodeConstraint([]byte(`{"id": "x", "sport": "mbb", "kind": "future_kind", "hard": true, "params": {"anything": 1}}`))
+	if err != nil || c.Kind != "future_kind" {
 		t.Fatalf("got %v, %v", c, err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // The params directory is read, not listed in code: a new kind needs only
 // its params/<kind>.json file.
 //
-//go:embed schedule.schema.json constraint.schema.json params/*.json
+//go:embed schedule.schema.json constraint.schema.json defs.json params/*.json
 var files embed.FS
 
 // baseURL is where the schemas say they live ($id); it is never fetched.
@@ -49,6 +49,19 @@ func compileSchema(name string, raw []byte) (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
+	// Kinds share definitions (the game selector, dates, counts) through
+	// defs.json, referred to as "../defs.json#/$defs/...".
+	defs, err := files.ReadFile("defs.json")
+	if err != nil {
+		return nil, fmt.Errorf("schemas: defs.json: %w", err)
+	}
+	defsDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(defs))
+	if err != nil {
+		return nil, fmt.Errorf("schemas: defs.json: %w", err)
+	}
+	if err := c.AddResource(baseURL+"defs.json", defsDoc); err != nil {
+		return nil, fmt.Errorf("schemas: defs.json: %w", err)
+	}
 	url := baseURL + name
 	if err := c.AddResource(url, doc); err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", name, err)

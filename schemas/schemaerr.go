@@ -190,6 +190,10 @@ func message(k jsonschema.ErrorKind) string {
 		return fmt.Sprintf("items %d and %d are equal", k.Duplicates[0], k.Duplicates[1])
 	case *kind.FalseSchema:
 		return "not allowed"
+	case *kind.Pattern:
+		return fmt.Sprintf("must match %s (got %s)", k.Want, show(k.Got))
+	case *kind.PropertyNames:
+		return fmt.Sprintf("property name %s is not allowed", show(k.Property))
 	}
 	// Keywords the schemas here do not use.
 	return fmt.Sprintf("fails the %q rule of its schema", strings.Join(k.KeywordPath(), "/"))

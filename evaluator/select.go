@@ -1,0 +1,190 @@
+package evaluator
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Select is the game selector of the date-aware kinds (schemas/defs.json
+// "select"): every field narrows, an absent field selects all.
+type Select struct {
+	Teams     []string    `json:"teams"`
+	Opponents []string    `json:"opponents"`
+	Venue     string      `json:"venue"`
+	Kinds     []string    `json:"kinds"`
+	Networks  []string    `json:"networks"`
+	Sports    []string    `json:"sports"`
+	Weekdays  []string    `json:"weekdays"`
+	Dates     []DateRange `json:"dates"`
+	Slots     *SlotRange  `json:"slots"`
+	Times     []TimeRange `json:"times"`
+}
+
+// DateRange is an inclusive range of local dates, "2026-01-01".
+type DateRange struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// SlotRange is an inclusive range of slot ids; an absent end is open.
+type SlotRange struct {
+	From *int `json:"from"`
+	To   *int `json:"to"`
+}
+
+// TimeRange is an inclusive range of local times of day, "19:00".
+type TimeRange struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// selector is a compiled Select.
+type selector struct {
+	teams, opps []bool  // nil: any
+	roles       uint8   // role mask from the team's side
+	kinds       []int32 // nil: any
+	nets        []int32
+	sports      []int32
+	weekdays    uint8 // bit per time.Weekday; 0: any
+	dates       [][2]int32
+	slotLo      int32
+	slotHi      int32
+	times       [][2]int32
+}
+
+// Selector compiles sel, naming field in errors. A nil sel selects every
+// game.
+func (b *Builder) Selector(field string, sel *Select) (*selector, error) {
+	s := &selector{roles: maskHA, slotLo: 0, slotHi: int32(b.Frame.NumSlots() - 1)}
+	if sel == nil {
+		return s, nil
+	}
+	if sel.Teams != nil {
+		ts, err := b.Teams(field+".teams", sel.Teams)
+		if err != nil {
+			return nil, err
+		}
+		s.teams = b.TeamSet(ts)
+	}
+	if sel.Opponents != nil {
+		ts, err := b.Teams(field+".opponents", sel.Opponents)
+		if err != nil {
+			return nil, err
+		}
+		s.opps = b.TeamSet(ts)
+	}
+	switch sel.Venue {
+	case "home":
+		s.roles = 1 << roleH
+	case "away":
+		s.roles = 1 << roleA
+	case "neutral":
+		s.roles = 1<<roleNH | 1<<roleNA
+	}
+	intern := func(xs []string) []int32 {
+		if xs == nil {
+			return nil
+		}
+		out := make([]int32, 0, len(xs))
+		for _, x := range xs {
+			out = append(out, b.Intern(x))
+		}
+		return out
+	}
+	s.kinds, s.nets, s.sports = intern(sel.Kinds), intern(sel.Networks), intern(sel.Sports)
+	for i, w := range sel.Weekdays {
+		d, ok := weekdayNames[w]
+		if !ok {
+			return nil, inputErr(fmt.Sprintf("params.%s.weekdays[%d]", field, i), "%q is not a weekday (Mon..Sun)", w)
+		}
+		s.weekdays |= 1 << d
+	}
+	for i, r := range sel.Dates {
+		lo, err := dayOf(r.From)
+		if err != nil {
+			return nil, inputErr(fmt.Sprintf("params.%s.dates[%d].from", field, i), "%v", err)
+		}
+		hi, err := dayOf(r.To)
+		if err != nil {
+			return nil, inputErr(fmt.Sprintf("params.%s.dates[%d].to", field, i), "%v", err)
+		}
+		if hi < lo {
+			return nil, inputErr(fmt.Sprintf("params.%s.dates[%d]", field, i), "ends before it starts")
+		}
+		s.dates = append(s.dates, [2]int32{lo, hi})
+	}
+	if sel.Slots != nil {
+		// Slot ids need not be dense: keep the indexes whose id is in range.
+		s.slotLo, s.slotHi = int32(b.Frame.NumSlots()), -1
+		for i, sl := range b.Frame.Slots {
+			if (sel.Slots.From == nil || sl.ID >= *sel.Slots.From) && (sel.Slots.To == nil || sl.ID <= *sel.Slots.To) {
+				s.slotLo, s.slotHi = min(s.slotLo, int32(i)), max(s.slotHi, int32(i))
+			}
+		}
+	}
+	for i, r := range sel.Times {
+		lo, err := clockOf(r.From)
+		if err != nil {
+			return nil, inputErr(fmt.Sprintf("params.%s.times[%d].from", field, i), "%v", err)
+		}
+		hi, err := clockOf(r.To)
+		if err != nil {
+			return nil, inputErr(fmt.Sprintf("params.%s.times[%d].to", field, i), "%v", err)
+		}
+		s.times = append(s.times, [2]int32{lo, hi})
+	}
+	return s, nil
+}
+
+// match reports whether game g, seen from team t, is selected. With t -1
+// the game is selected when it is from the side of either of its teams.
+func (s *selector) match(st *State, g, t int32) bool {
+	p := &st.games[g]
+	if p.Slot < 0 {
+		return false
+	}
+	if t < 0 {
+		return s.matchSide(p, p.Home) || s.matchSide(p, p.Away)
+	}
+	return s.matchSide(p, t)
+}
+
+func (s *selector) matchSide(p *Placement, t int32) bool {
+	opp := p.Home + p.Away - t
+	if (s.teams != nil && !s.teams[t]) || (s.opps != nil && !s.opps[opp]) {
+		return false
+	}
+	if s.roles&(1<<roleOf(t, *p)) == 0 {
+		return false
+	}
+	if p.Slot < s.slotLo || p.Slot > s.slotHi {
+		return false
+	}
+	if (s.kinds != nil && !slices.Contains(s.kinds, p.Kind)) ||
+		(s.nets != nil && !slices.Contains(s.nets, p.Net)) ||
+		(s.sports != nil && !slices.Contains(s.sports, p.Sport)) {
+		return false
+	}
+	if s.weekdays != 0 && (!p.Timed() || s.weekdays&(1<<p.Weekday()) == 0) {
+		return false
+	}
+	if s.dates != nil {
+		d, in := p.Day(), false
+		for _, r := range s.dates {
+			in = in || (p.Timed() && d >= r[0] && d <= r[1])
+		}
+		if !in {
+			return false
+		}
+	}
+	if s.times != nil {
+		m, in := p.Minute(), false
+		for _, r := range s.times {
+			in = in || (p.Timed() && m >= r[0] && m <= r[1])
+		}
+		if !in {
+			return false
+		}
+	}
+	return true
+}
