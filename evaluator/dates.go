@@ -19,7 +19,7 @@ func (p *Placement) Weekday() time.Weekday {
 
 // Minute returns the local time of day of the start, in minutes.
 func (p *Placement) Minute() int32 {
-	return int32((p.At + int64(p.Off)) - floorDiv(p.At+int64(p.Off), 86400)*86400) / 60
+	return int32((p.At+int64(p.Off))-floorDiv(p.At+int64(p.Off), 86400)*86400) / 60
 }
 
 // Timed reports whether the game has a start (its own or its slot's).
@@ -76,7 +76,6 @@ func (st *State) when(g int32) string {
 // KSU on Sat 2026-01-03", "KU plays BYU (neutral) on ...".
 func (st *State) gameLine(g, t int32) string {
 	p := &st.games[g]
-	f := st.m.Frame
 	if t != p.Home && t != p.Away {
 		t = p.Home
 	}
@@ -90,6 +89,5 @@ func (st *State) gameLine(g, t int32) string {
 	default:
 		verb = "plays at " + st.teamLabel(opp)
 	}
-	_ = f
 	return strings.TrimSpace(st.teamLabel(t) + " " + verb + " " + st.when(g))
 }
