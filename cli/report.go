@@ -122,6 +122,7 @@ func writeResultPlain(w io.Writer, sched *schemas.Schedule, st *evaluator.State,
 	kv.add("infeasibility", res.Totals.Infeasibility.String())
 	kv.add("objective", res.Totals.Objective.String())
 	writeCounts(kv, st)
+	kv.add("targets", targetVerdict(res.Totals))
 	if len(res.Structure) == 0 {
 		kv.add("structure", "sound")
 	} else {
@@ -189,6 +190,24 @@ func writeCounts(kv *keyValues, st *evaluator.State) {
 	kv.add("hard", fmt.Sprintf("%d of %d violated", tot.HardViolated, hard))
 	kv.add("soft", fmt.Sprintf("%d of %d violated, %s%% satisfied", tot.SoftViolated, soft,
 		strconv.FormatFloat(tot.SoftSatisfiedPct, 'f', -1, 64)))
+}
+
+// softTarget is the share of soft constraints a conference office aims to
+// satisfy (the Big 12's own target); hard constraints must all hold.
+const softTarget = 85.0
+
+// targetVerdict says whether the schedule meets the usual targets: every
+// hard constraint satisfied and softTarget % of the soft ones.
+func targetVerdict(t schemas.Totals) string {
+	hard := "hard 100% met"
+	if t.HardViolated > 0 {
+		hard = "hard 100% NOT met"
+	}
+	soft := fmt.Sprintf("soft %g%%+ met", softTarget)
+	if t.SoftSatisfiedPct < softTarget {
+		soft = fmt.Sprintf("soft %g%%+ NOT met", softTarget)
+	}
+	return hard + ", " + soft
 }
 
 // publishedNote compares a computed total with the value a solution file
