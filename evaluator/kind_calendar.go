@@ -1,0 +1,618 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flextime/flextime/schemas"
+)
+
+// The calendar kinds: when and where games may be played. forbidden,
+// season_window and start_times judge one game at a time; venue_unavailable
+// judges a game against its venue's calendar; venue_turnaround looks at
+// every venue's events in order; byes looks at the slots a team sits out.
+//
+// A game without a start (neither its own nor its slot's) has no date or
+// time, so the date and time rules cannot judge it and it counts nothing.
+
+func init() {
+	Register(Kind{
+		Name:        "forbidden",
+		Description: "no selected game may be played, such as BYU on a Sunday or any game in an exam period",
+		Deviation:   "the number of placed games selected from the side of either team",
+		Compile:     compileForbidden,
+	})
+	Register(Kind{
+		Name:        "season_window",
+		Description: "every selected game is played on a local date between from and to",
+		Deviation:   "sum over selected games of the days its local date lies before from or after to (a game without a start counts 0)",
+		Compile:     compileSeasonWindow,
+	})
+	Register(Kind{
+		Name:        "start_times",
+		Description: "every selected game starts at a local time inside one of the windows",
+		Deviation:   "the number of selected games whose local start time lies outside every window, ends inclusive (a game without a start counts 0)",
+		Compile:     compileStartTimes,
+	})
+	Register(Kind{
+		Name:        "venue_unavailable",
+		Description: "no game of the given sports is played at the venue while it is unavailable",
+		Deviation:   "the number of games at the venue, of the given sports, whose start lies in a period (from inclusive, to exclusive)",
+		Compile:     compileVenueUnavailable,
+	})
+	Register(Kind{
+		Name:        "venue_turnaround",
+		Description: "consecutive events at one venue start far enough apart to turn the venue around",
+		Deviation:   "sum over consecutive events A then B at one venue of ceil(max(0, need - gap) / 1 h), gap = B's start - A's start, need = max(hours, after[A's sport], before[B's sport]) hours",
+		Compile:     compileVenueTurnaround,
+	})
+	Register(Kind{
+		Name:        "byes",
+		Description: "each team has between min and max byes (slots without a game), falling on the allowed weekdays",
+		Deviation:   "sum over teams of max(0, min - n, n - max), n = the team's byes, plus the byes whose slot starts on a weekday not in weekdays",
+		Compile:     compileByes,
+	})
+}
+
+// selectedSides returns the teams of game g from whose side sel selects
+// it, home first.
+func selectedSides(st *State, sel *selector, g int32) []int32 {
+	p := &st.games[g]
+	var out []int32
+	for _, t := range [2]int32{p.Home, p.Away} {
+		if sel.match(st, g, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, p.Home)
+	}
+	return out
+}
+
+// calClock formats minutes after midnight as "19:00".
+func calClock(m int32) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
+
+// calSpan formats a duration in seconds for a sentence: "4 h", "3 h 30 min",
+// "45 min".
+func calSpan(sec int64) string {
+	neg := ""
+	if sec < 0 {
+		neg, sec = "-", -sec
+	}
+	h, m := sec/3600, (sec%3600+59)/60
+	if m == 60 {
+		h, m = h+1, 0
+	}
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%s%d h", neg, h)
+	case h == 0:
+		return fmt.Sprintf("%s%d min", neg, m)
+	}
+	return fmt.Sprintf("%s%d h %d min", neg, h, m)
+}
+
+// internedName returns the string behind an interned id, "" for -1.
+func (st *State) internedName(id int32) string {
+	if id < 0 {
+		return ""
+	}
+	for s, i := range st.m.dict {
+		if i == id {
+			return s
+		}
+	}
+	for s, i := range st.dict {
+		if i == id {
+			return s
+		}
+	}
+	return ""
+}
+
+// --- forbidden ---
+
+type forbidden struct{ sel *selector }
+
+func compileForbidden(b *Builder, raw json.RawMessage) (rule, error) {
+	var p struct {
+		Select *Select `json:"select"`
+	}
+	if err := decodeParams(raw, &p); err != nil {
+		return nil, err
+	}
+	sel, err := b.Selector("select", p.Select)
+	if err != nil {
+		return nil, err
+	}
+	return b.PerGame(&forbidden{sel: sel}), nil
+}
+
+func (r *forbidden) gameDev(st *State, g int32) int32 {
+	if r.sel.match(st, g, -1) {
+		return 1
+	}
+	return 0
+}
+
+func (r *forbidden) explainGame(st *State, g int32, dev int32) schemas.Violation {
+	ts := selectedSides(st, r.sel, g)
+	return st.violation(int64(dev), []int32{g}, ts, st.gameLine(g, ts[0])+", which the rule forbids")
+}
+
+// --- season_window ---
+
+type seasonWindow struct {
+	sel          *selector
+	from, to     int32 // days since 1970-01-01
+	hasFr, hasTo bool
+}
+
+func compileSeasonWindow(b *Builder, raw json.RawMessage) (rule, error) {
+	var p struct {
+		Select *Select `json:"select"`
+		From   string  `json:"from"`
+		To     string  `json:"to"`
+	}
+	if err := decodeParams(raw, &p); err != nil {
+		return nil, err
+	}
+	sel, err := b.Selector("select", p.Select)
+	if err != nil {
+		return nil, err
+	}
+	r := &seasonWindow{sel: sel}
+	if p.From != "" {
+		if r.from, err = dayOf(p.From); err != nil {
+			return nil, inputErr("params.from", "%v", err)
+		}
+		r.hasFr = true
+	}
+	if p.To != "" {
+		if r.to, err = dayOf(p.To); err != nil {
+			return nil, inputErr("params.to", "%v", err)
+		}
+		r.hasTo = true
+	}
+	if !r.hasFr && !r.hasTo {
+		return nil, inputErr("params", "needs from or to")
+	}
+	if r.hasFr && r.hasTo && r.to < r.from {
+		return nil, inputErr("params.to", "the window ends before it starts")
+	}
+	return b.PerGame(r), nil
+}
+
+func (r *seasonWindow) gameDev(st *State, g int32) int32 {
+	p := &st.games[g]
+	if !p.Timed() || !r.sel.match(st, g, -1) {
+		return 0
+	}
+	d := p.Day()
+	switch {
+	case r.hasFr && d < r.from:
+		return r.from - d
+	case r.hasTo && d > r.to:
+		return d - r.to
+	}
+	return 0
+}
+
+func (r *seasonWindow) explainGame(st *State, g int32, dev int32) schemas.Violation {
+	ts := selectedSides(st, r.sel, g)
+	var msg string
+	if r.hasFr && st.games[g].Day() < r.from {
+		msg = fmt.Sprintf("%s, %s before the window opens on %s", st.gameLine(g, ts[0]), count(dev, "days"), dayString(r.from))
+	} else {
+		msg = fmt.Sprintf("%s, %s after the window closes on %s", st.gameLine(g, ts[0]), count(dev, "days"), dayString(r.to))
+	}
+	return st.violation(int64(dev), []int32{g}, ts, msg)
+}
+
+// --- start_times ---
+
+type startTimes struct {
+	sel     *selector
+	windows [][2]int32 // minutes after midnight, inclusive
+	label   string
+}
+
+func compileStartTimes(b *Builder, raw json.RawMessage) (rule, error) {
+	var p struct {
+		Select  *Select     `json:"select"`
+		Windows []TimeRange `json:"windows"`
+	}
+	if err := decodeParams(raw, &p); err != nil {
+		return nil, err
+	}
+	sel, err := b.Selector("select", p.Select)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Windows) == 0 {
+		return nil, inputErr("params.windows", "needs at least one window")
+	}
+	r := &startTimes{sel: sel}
+	labels := make([]string, 0, len(p.Windows))
+	for i, w := range p.Windows {
+		lo, err := clockOf(w.From)
+		if err != nil {
+			return nil, inputErr(fmt.Sprintf("params.windows[%d].from", i), "%v", err)
+		}
+		hi, err := clockOf(w.To)
+		if err != nil {
+			return nil, inputErr(fmt.Sprintf("params.windows[%d].to", i), "%v", err)
+		}
+		if hi < lo {
+			// A window across midnight is two windows, each within a day.
+			return nil, inputErr(fmt.Sprintf("params.windows[%d]", i), "ends before it starts; write a window across midnight as two")
+		}
+		r.windows = append(r.windows, [2]int32{lo, hi})
+		labels = append(labels, calClock(lo)+"-"+calClock(hi))
+	}
+	r.label = strings.Join(labels, ", ")
+	return b.PerGame(r), nil
+}
+
+func (r *startTimes) gameDev(st *State, g int32) int32 {
+	p := &st.games[g]
+	if !p.Timed() || !r.sel.match(st, g, -1) {
+		return 0
+	}
+	m := p.Minute()
+	for _, w := range r.windows {
+		if m >= w[0] && m <= w[1] {
+			return 0
+		}
+	}
+	return 1
+}
+
+func (r *startTimes) explainGame(st *State, g int32, dev int32) schemas.Violation {
+	ts := selectedSides(st, r.sel, g)
+	noun := "window"
+	if len(r.windows) > 1 {
+		noun = "windows"
+	}
+	return st.violation(int64(dev), []int32{g}, ts, fmt.Sprintf("%s at %s, outside the start %s %s",
+		st.gameLine(g, ts[0]), calClock(st.games[g].Minute()), noun, r.label))
+}
+
+// --- venue_unavailable ---
+
+type venueUnavailable struct {
+	venue   int32
+	name    string
+	sports  []int32 // nil: any
+	periods [][2]int64
+	labels  [][2]string
+}
+
+func compileVenueUnavailable(b *Builder, raw json.RawMessage) (rule, error) {
+	var p struct {
+		Venue   string   `json:"venue"`
+		Sports  []string `json:"sports"`
+		Periods []struct {
+			From string `json:"from"`
+			To   string `json:"to"`
+		} `json:"periods"`
+	}
+	if err := decodeParams(raw, &p); err != nil {
+		return nil, err
+	}
+	if p.Venue == "" {
+		return nil, inputErr("params.venue", "must name a venue")
+	}
+	r := &venueUnavailable{venue: b.Intern(p.Venue), name: p.Venue}
+	if p.Sports != nil {
+		r.sports = make([]int32, 0, len(p.Sports))
+		for _, s := range p.Sports {
+			r.sports = append(r.sports, b.Intern(s))
+		}
+	}
+	for i, pd := range p.Periods {
+		from, err := time.Parse(time.RFC3339, pd.From)
+		if err != nil {
+			return nil, inputErr(fmt.Sprintf("params.periods[%d].from", i), "%q is not an RFC 3339 time", pd.From)
+		}
+		to, err := time.Parse(time.RFC3339, pd.To)
+		if err != nil {
+			return nil, inputErr(fmt.Sprintf("params.periods[%d].to", i), "%q is not an RFC 3339 time", pd.To)
+		}
+		if !to.After(from) {
+			return nil, inputErr(fmt.Sprintf("params.periods[%d]", i), "ends before it starts")
+		}
+		r.periods = append(r.periods, [2]int64{from.Unix(), to.Unix()})
+		r.labels = append(r.labels, [2]string{pd.From, pd.To})
+	}
+	return b.PerGame(r), nil
+}
+
+// period returns the first period game g starts in, or -1.
+func (r *venueUnavailable) period(st *State, g int32) int {
+	p := &st.games[g]
+	if p.Venue != r.venue || !p.Timed() || (r.sports != nil && !slices.Contains(r.sports, p.Sport)) {
+		return -1
+	}
+	for i, pd := range r.periods {
+		if p.At >= pd[0] && p.At < pd[1] {
+			return i
+		}
+	}
+	return -1
+}
+
+func (r *venueUnavailable) gameDev(st *State, g int32) int32 {
+	if r.period(st, g) >= 0 {
+		return 1
+	}
+	return 0
+}
+
+func (r *venueUnavailable) explainGame(st *State, g int32, dev int32) schemas.Violation {
+	p := &st.games[g]
+	i := max(r.period(st, g), 0)
+	return st.violation(int64(dev), []int32{g}, []int32{p.Home, p.Away}, fmt.Sprintf(
+		"%s at %s, but %s is unavailable from %s to %s",
+		st.gameLine(g, p.Home), calClock(p.Minute()), r.name, r.labels[i][0], r.labels[i][1]))
+}
+
+// --- venue_turnaround ---
+
+type venueTurnaround struct {
+	venues        []int32 // nil: every venue
+	hours         int32
+	before, after map[int32]int32 // by sport: hours needed free before / after
+}
+
+func compileVenueTurnaround(b *Builder, raw json.RawMessage) (rule, error) {
+	var p struct {
+		Venues []string `json:"venues"`
+		Hours  *int     `json:"hours"`
+		Sports map[string]struct {
+			Before *int `json:"before"`
+			After  *int `json:"after"`
+		} `json:"sports"`
+	}
+	if err := decodeParams(raw, &p); err != nil {
+		return nil, err
+	}
+	if p.Hours == nil || *p.Hours < 0 {
+		return nil, inputErr("params.hours", "must be a number of hours >= 0")
+	}
+	r := &venueTurnaround{hours: int32(*p.Hours), before: map[int32]int32{}, after: map[int32]int32{}}
+	if p.Venues != nil {
+		r.venues = make([]int32, 0, len(p.Venues))
+		for _, v := range p.Venues {
+			r.venues = append(r.venues, b.Intern(v))
+		}
+	}
+	for sport, h := range p.Sports {
+		id := b.Intern(sport)
+		if h.Before != nil {
+			r.before[id] = int32(*h.Before)
+		}
+		if h.After != nil {
+			r.after[id] = int32(*h.After)
+		}
+	}
+	return b.Whole(r), nil
+}
+
+// need returns the hours required between the starts of a then b.
+func (r *venueTurnaround) need(st *State, a, b int32) int32 {
+	return max(r.hours, r.after[st.games[a].Sport], r.before[st.games[b].Sport])
+}
+
+// pairs calls fn for each pair of consecutive events at a venue the rule
+// watches whose starts are closer than needed, with the hours missing
+// (rounded up). It sorts in st.buf, so it does not allocate when warm.
+func (r *venueTurnaround) pairs(st *State, fn func(a, b int32, gap int64, need, short int32)) {
+	buf := st.buf[:0]
+	for g := range st.games {
+		p := &st.games[g]
+		if p.Slot < 0 || !p.Timed() || p.Venue < 0 || (r.venues != nil && !slices.Contains(r.venues, p.Venue)) {
+			continue
+		}
+		buf = append(buf, int32(g))
+	}
+	slices.SortFunc(buf, func(a, b int32) int {
+		pa, pb := &st.games[a], &st.games[b]
+		switch {
+		case pa.Venue != pb.Venue:
+			return int(pa.Venue - pb.Venue)
+		case pa.At < pb.At:
+			return -1
+		case pa.At > pb.At:
+			return 1
+		}
+		return int(a - b)
+	})
+	for i := 1; i < len(buf); i++ {
+		a, b := buf[i-1], buf[i]
+		if st.games[a].Venue != st.games[b].Venue {
+			continue
+		}
+		gap := st.games[b].At - st.games[a].At
+		need := r.need(st, a, b)
+		if missing := int64(need)*3600 - gap; missing > 0 {
+			fn(a, b, gap, need, int32((missing+3599)/3600))
+		}
+	}
+	st.buf = buf[:0]
+}
+
+func (r *venueTurnaround) wholeDev(st *State) int32 {
+	if st == nil {
+		return 0
+	}
+	var d int32
+	r.pairs(st, func(_, _ int32, _ int64, _, short int32) { d += short })
+	return d
+}
+
+func (r *venueTurnaround) explainWhole(st *State) []schemas.Violation {
+	var out []schemas.Violation
+	r.pairs(st, func(a, b int32, gap int64, need, short int32) {
+		pa, pb := &st.games[a], &st.games[b]
+		teams := []int32{pa.Home}
+		if pb.Home != pa.Home {
+			teams = append(teams, pb.Home)
+		}
+		out = append(out, st.violation(int64(short), []int32{a, b}, teams, fmt.Sprintf(
+			"%s: %s, then %s %s later; the turnaround needs %d h, %s short",
+			st.internedName(pb.Venue), r.event(st, a), r.event(st, b), calSpan(gap), need, count(short, "hours"))))
+	})
+	return out
+}
+
+// event describes one event at a venue: "KU hosts KSU on Sat 2026-01-03
+// at 14:00 (mbb)".
+func (r *venueTurnaround) event(st *State, g int32) string {
+	p := &st.games[g]
+	return fmt.Sprintf("%s at %s (%s)", st.gameLine(g, p.Home), calClock(p.Minute()), st.internedName(p.Sport))
+}
+
+// --- byes ---
+
+type byes struct {
+	b        bounds
+	weekdays uint8 // bit per time.Weekday; 0: any
+	nS       int32
+	slotDay  []int32 // per slot, the local date of its start
+	bad      []bool  // per slot: a bye there falls on a weekday not allowed
+	nBad     int32
+	allowed  string
+}
+
+func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
+	var p struct {
+		Teams    []string `json:"teams"`
+		Min, Max *int
+		Weekdays []string `json:"weekdays"`
+	}
+	if err := decodeParams(raw, &p); err != nil {
+		return nil, err
+	}
+	if p.Min != nil && p.Max != nil && *p.Min > *p.Max {
+		return nil, inputErr("params.max", "is less than min")
+	}
+	r := &byes{b: newBounds(p.Min, p.Max), nS: int32(b.Frame.NumSlots())}
+	for i, w := range p.Weekdays {
+		d, ok := weekdayNames[w]
+		if !ok {
+			return nil, inputErr(fmt.Sprintf("params.weekdays[%d]", i), "%q is not a weekday (Mon..Sun)", w)
+		}
+		r.weekdays |= 1 << d
+	}
+	r.allowed = strings.Join(p.Weekdays, ", ")
+	r.slotDay = make([]int32, r.nS)
+	r.bad = make([]bool, r.nS)
+	for s := range r.nS {
+		at, off := b.Frame.slotTime(s)
+		sp := Placement{At: at, Off: off}
+		r.slotDay[s] = sp.Day()
+		if sp.Timed() && r.weekdays != 0 && r.weekdays&(1<<sp.Weekday()) == 0 {
+			r.bad[s] = true
+			r.nBad++
+		}
+	}
+	var teams []int32
+	if p.Teams != nil {
+		var err error
+		if teams, err = b.Teams("teams", p.Teams); err != nil {
+			return nil, err
+		}
+	}
+	return b.PerTeam(teams, r), nil
+}
+
+// played returns how many distinct slots seq covers and how many of those
+// would be a bye on a weekday not allowed.
+func (r *byes) played(st *State, seq []int32) (n, bad int32) {
+	for i, g := range seq {
+		s := st.games[g].Slot
+		dup := false
+		for _, h := range seq[:i] {
+			dup = dup || st.games[h].Slot == s
+		}
+		if dup {
+			continue
+		}
+		n++
+		if r.bad[s] {
+			bad++
+		}
+	}
+	return n, bad
+}
+
+func (r *byes) teamDev(st *State, t int32, seq []int32) int32 {
+	n, bad := int32(0), int32(0)
+	if st != nil {
+		n, bad = r.played(st, seq)
+	}
+	return int32(r.b.dev(r.nS-n)) + r.nBad - bad
+}
+
+// slotWhen names slot s for a sentence: "Sat 2026-01-10" or "slot 7".
+func (r *byes) slotWhen(st *State, s int32) string {
+	if at, off := st.m.Frame.slotTime(s); at != 0 || off != 0 {
+		return dayString(r.slotDay[s])
+	}
+	return fmt.Sprintf("slot %d", st.m.Frame.SlotID(s))
+}
+
+func (r *byes) explainTeam(st *State, t int32, seq []int32) []schemas.Violation {
+	f := st.m.Frame
+	busy := make([]bool, r.nS)
+	for _, g := range seq {
+		busy[st.games[g].Slot] = true
+	}
+	var free []int32
+	for s := range r.nS {
+		if !busy[s] {
+			free = append(free, s)
+		}
+	}
+	var out []schemas.Violation
+	n := int32(len(free))
+	if d := r.b.dev(n); d != 0 {
+		var v schemas.Violation
+		if n == 0 {
+			v = st.violation(d, seq, []int32{t}, fmt.Sprintf("%s has no bye, the rule wants %s%s",
+				st.teamLabel(t), r.b, st.gameList(seq, t)))
+		} else {
+			whens := make([]string, 0, len(free))
+			for _, s := range free {
+				whens = append(whens, r.slotWhen(st, s))
+			}
+			var gs []int32
+			if n < r.b.lo {
+				gs = seq // the games that fill the slots a bye would need
+			}
+			v = st.violation(d, gs, []int32{t}, fmt.Sprintf("%s has %s (%s), the rule wants %s",
+				st.teamLabel(t), count(n, "byes"), strings.Join(whens, ", "), r.b))
+			if gs == nil {
+				for _, s := range free {
+					v.Slots = append(v.Slots, f.SlotID(s))
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	for _, s := range free {
+		if !r.bad[s] {
+			continue
+		}
+		v := st.violation(1, nil, []int32{t}, fmt.Sprintf("%s has a bye on %s, which is not an allowed bye day (%s)",
+			st.teamLabel(t), r.slotWhen(st, s), r.allowed))
+		v.Slots = []int{f.SlotID(s)}
+		out = append(out, v)
+	}
+	return out
+}
