@@ -31,5 +31,22 @@ func (a *app) constraintsCommand() *cobra.Command {
 			return w.Flush()
 		},
 	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "docs",
+		Short: "Print the constraint catalogue as Markdown (docs/constraints.md)",
+		Long: `Print the constraint catalogue as Markdown: every kind with its params,
+deviation formula and an example, generated from the registry and the
+params schemas. The committed copy is regenerated with:
+
+  ` + docsRegenerate,
+		Args: exactArgs(),
+		RunE: func(*cobra.Command, []string) error {
+			w := bufio.NewWriter(a.stdout)
+			if err := renderConstraintDocs(w); err != nil {
+				return err
+			}
+			return w.Flush()
+		},
+	})
 	return cmd
 }
