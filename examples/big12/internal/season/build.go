@@ -1,0 +1,242 @@
+package season
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+)
+
+// sport is one sport's season recipe.
+type sport struct {
+	name    string
+	windows []window
+	games   func(rng *rand.Rand) []game
+	moves   moveSet
+	// rules returns the search's rules; with breaks, the rules broken on
+	// purpose aim at their planned violation instead of none.
+	rules func(s *season, breaks bool) []rule
+	// broken are the ids of the hard rules broken on purpose.
+	broken []string
+}
+
+func soft(w float64) float64 { return w }
+
+func isDay(d time.Weekday) func(s *season, g int) bool {
+	return func(s *season, g int) bool { return s.weekday(g) == d }
+}
+
+func mbbSport() *sport {
+	// The rematch played six days apart on purpose: one of Kansas's.
+	var rematchGame = -1
+	return &sport{
+		name:    "mbb",
+		windows: mbbWindows(),
+		games: func(rng *rand.Rand) []game {
+			gs := mbbGames(rng)
+			ku := teamIndex(rematchTeam)
+			var cands []int
+			for g, gm := range gs {
+				if gm.twin > g && (gm.home == ku || gm.away == ku) {
+					cands = append(cands, g)
+				}
+			}
+			rematchGame = cands[rng.IntN(len(cands))]
+			return gs
+		},
+		moves:  moveSet{flip: true, swapWindows: true, days: true},
+		broken: []string{"mbb-max-road-streak", "mbb-rematch-separation", "mbb-byu-no-sunday"},
+		rules: func(s *season, breaks bool) []rule {
+			streak, rem, sunday := -1, -1, 0
+			if breaks {
+				streak, rem, sunday = teamIndex(streakTeam), rematchGame, 1
+			}
+			byu := teamIndex(sundayTeam)
+			return []rule{
+				gamesPerTeam("mbb-games", 18),
+				byes("mbb-one-bye", hardWeight, 1, 1),
+				windowCount("mbb-first-four-home", hardWeight, true, 4, "first", 2, 4),
+				windowCount("mbb-first-four-away", hardWeight, false, 4, "first", 2, 4),
+				windowCount("mbb-last-four-home", hardWeight, true, 4, "last", 2, 4),
+				windowCount("mbb-last-four-away", hardWeight, false, 4, "last", 2, 4),
+				homeOn("mbb-weekend-home", 4, time.Saturday, time.Sunday),
+				maxRoad("mbb-max-road-streak", 2, streak),
+				compression("mbb-no-sat-mon-wed", 5, 2),
+				rematchGap("mbb-rematch-separation", hardWeight, 3, 10, rem, 6),
+				bigMonday("mbb-big-monday-after-home-saturday"),
+				noSunday("mbb-byu-no-sunday", byu, sunday),
+				windowCount("mbb-no-4-road-in-5", soft(0.7), false, 5, "any", 0, 3),
+				windowCount("mbb-first-six-road", soft(0.7), false, 6, "first", 0, 3),
+				windowCount("mbb-last-six-road", soft(0.7), false, 6, "last", 0, 3),
+				windowCount("mbb-open-two-road", soft(0.5), false, 2, "first", 0, 1),
+				windowCount("mbb-close-two-road", soft(0.5), false, 2, "last", 0, 1),
+				byesOn("mbb-byes-midweek", soft(0.7), "sat"),
+				restBalance("mbb-bye-advantage-balance", soft(0.65), 3, 1),
+				rematchGap("mbb-rematch-preferred", soft(0.5), 4, 15, -1, 0),
+				// The generator's own wishes.
+				globalRule("gen-sunday-only-byu", hardWeight, func(s *season) int {
+					n := 0
+					for g, gm := range s.games {
+						if s.weekday(g) == time.Sunday && gm.home != byu && gm.away != byu {
+							n++
+						}
+					}
+					return n
+				}),
+				perWindow("gen-one-big-monday", 0.3, func(s *season, w int, gs []int) int {
+					if s.windows[w].kind != "mid" {
+						return 0
+					}
+					n := 0
+					for _, g := range gs {
+						if s.weekday(g) == time.Monday {
+							n++
+						}
+					}
+					return abs(n - 1)
+				}),
+				homeBalance("gen-home-balance", 0.5),
+			}
+		},
+	}
+}
+
+func wbbSport(mbbHome map[int]map[int]bool) *sport {
+	return &sport{
+		name:    "wbb",
+		windows: wbbWindows(),
+		games:   wbbGames,
+		moves:   moveSet{flip: true, swapWindows: true, days: true},
+		rules: func(s *season, breaks bool) []rule {
+			return []rule{
+				gamesPerTeam("wbb-games", 20),
+				byes("wbb-no-byes", hardWeight, 0, 0),
+				windowCount("wbb-first-four-home", hardWeight, true, 4, "first", 2, 4),
+				windowCount("wbb-first-four-away", hardWeight, false, 4, "first", 2, 4),
+				windowCount("wbb-last-four-home", hardWeight, true, 4, "last", 2, 4),
+				windowCount("wbb-last-four-away", hardWeight, false, 4, "last", 2, 4),
+				homeOn("wbb-weekend-home", 4, time.Saturday, time.Sunday),
+				maxRoad("wbb-max-road-streak", 2, -1),
+				compression("wbb-no-sat-mon-wed", 5, 2),
+				rematchGap("wbb-rematch-separation", hardWeight, 3, 10, -1, 0),
+				noSunday("wbb-byu-no-sunday", teamIndex("BYU"), 0),
+				windowCount("wbb-no-4-road-in-5", soft(0.7), false, 5, "any", 0, 3),
+				windowCount("wbb-first-six-road", soft(0.7), false, 6, "first", 0, 3),
+				windowCount("wbb-last-six-road", soft(0.7), false, 6, "last", 0, 3),
+				windowCount("wbb-open-two-road", soft(0.5), false, 2, "first", 0, 1),
+				windowCount("wbb-close-two-road", soft(0.5), false, 2, "last", 0, 1),
+				rematchGap("wbb-rematch-preferred", soft(0.5), 4, 15, -1, 0),
+				onDates("wbb-exams", soft(0.8), fallExams, springExams),
+				hostBusy("wbb-mbb-same-day", soft(0.6), mbbHome),
+				homeBalance("gen-home-balance", 0.5),
+			}
+		},
+	}
+}
+
+func footballSport(weeks int) *sport {
+	thuFri := func(s *season, g int) bool {
+		d := s.weekday(g)
+		return d == time.Thursday || d == time.Friday
+	}
+	return &sport{
+		name:    "football",
+		windows: footballWindows(weeks),
+		games:   func(rng *rand.Rand) []game { return footballGames(rng, weeks) },
+		moves:   moveSet{flip: true, moveGames: true, swapWindows: true, days: true},
+		broken:  []string{"football-back-to-back-road"},
+		rules: func(s *season, breaks bool) []rule {
+			b2b := -1
+			if breaks {
+				b2b = teamIndex(backToBackFB)
+			}
+			return []rule{
+				gamesPerTeam("football-games", 9),
+				byes("football-open-weeks", hardWeight, weeks-9, weeks-9),
+				maxRoad("football-max-road-streak", 2, -1),
+				windowCount("football-no-4-road-in-5", hardWeight, false, 5, "any", 0, 3),
+				roadRuns("football-back-to-back-road", 2, 1, b2b),
+				restMax("football-open-week-advantage", hardWeight, 7, 2, func(*season, int) bool { return true }),
+				restMax("football-thursday-recovery", hardWeight, 2, 2, func(*season, int) bool { return true }),
+				noSunday("football-byu-no-sunday", teamIndex("BYU"), 0),
+				windowCount("football-home-first-two", soft(0.7), true, 2, "first", 1, 2),
+				windowCount("football-home-last-two", soft(0.6), true, 2, "last", 1, 2),
+				weeksWithoutHome("football-three-weeks-no-home", soft(0.8), 3),
+				awayByeAway("football-away-bye-away", soft(0.7)),
+				perWindow("gen-week-load", 0.3, func(s *season, w int, gs []int) int {
+					n, tf := len(gs), 0
+					for _, g := range gs {
+						if thuFri(s, g) {
+							tf++
+						}
+					}
+					return max(0, 5-n) + max(0, tf-1)
+				}),
+				globalRule("gen-few-weeknight-games", 0.1, func(s *season) int {
+					n := 0
+					for g := range s.games {
+						if thuFri(s, g) {
+							n++
+						}
+					}
+					return abs(n - len(s.windows)/2)
+				}),
+				homeBalance("gen-home-balance", 0.3),
+			}
+		},
+	}
+}
+
+// solve builds the sport's season for the seed: it tries a few
+// restarts until the hard rules broken are exactly the planned ones.
+func solve(sp *sport, seed int64) (*season, error) {
+	for attempt := range 20 {
+		rng := rand.New(rand.NewPCG(uint64(seed), uint64(attempt)<<8|uint64(len(sp.name))))
+		s := &season{windows: sp.windows, games: sp.games(rng)}
+		// First the order of the windows (and, in football, which week
+		// each game is in), by the rules that do not care who hosts; then
+		// everything, with the windows fixed.
+		var first []rule
+		for _, r := range sp.rules(s, true) {
+			if r.order {
+				first = append(first, r)
+			}
+		}
+		order := sp.moves
+		order.flip, order.days = false, false
+		search(s, first, order, rng, 20000, 3)
+		all := sp.moves
+		all.swapWindows = false
+		var must []rule
+		for _, r := range sp.rules(s, true) {
+			if r.weight >= hardWeight || strings.HasPrefix(r.id, "gen-") {
+				must = append(must, r)
+			}
+		}
+		for range 3 {
+			if search(s, must, all, rng, 60000, 10) < 1 {
+				break
+			}
+		}
+		search(s, sp.rules(s, true), all, rng, 40000, 0.5)
+		var hard []string
+		for _, r := range sp.rules(s, false) {
+			if r.weight >= hardWeight && r.total(s) != 0 {
+				hard = append(hard, r.id)
+			}
+		}
+		slices.Sort(hard)
+		want := slices.Sorted(slices.Values(sp.broken))
+		planned := true
+		for _, r := range sp.rules(s, true) {
+			if r.weight >= hardWeight && r.total(s) != 0 {
+				planned = false
+			}
+		}
+		if planned && slices.Equal(hard, want) {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("season: no %s season for seed %d met the hard rules in 20 attempts", sp.name, seed)
+}
