@@ -56,7 +56,7 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 }
 
 // load reads a sport's committed schedule and constraints.
-func load(t *testing.T, sport string) (*schemas.Schedule, []schemas.Constraint) {
+func load(t testing.TB, sport string) (*schemas.Schedule, []schemas.Constraint) {
 	t.Helper()
 	s, cs := loadAll(t, sport)
 	return s, keep(cs)
@@ -66,7 +66,7 @@ func load(t *testing.T, sport string) (*schemas.Schedule, []schemas.Constraint) 
 // run while kinds are missing.
 var keep = func(cs []schemas.Constraint) []schemas.Constraint { return cs }
 
-func loadAll(t *testing.T, sport string) (*schemas.Schedule, []schemas.Constraint) {
+func loadAll(t testing.TB, sport string) (*schemas.Schedule, []schemas.Constraint) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(sport, "schedule.json"))
 	if err != nil {
@@ -87,7 +87,7 @@ func loadAll(t *testing.T, sport string) (*schemas.Schedule, []schemas.Constrain
 	return s, cs
 }
 
-func evaluate(t *testing.T, s *schemas.Schedule, cs []schemas.Constraint) *evaluator.State {
+func evaluate(t testing.TB, s *schemas.Schedule, cs []schemas.Constraint) *evaluator.State {
 	t.Helper()
 	st, err := evaluator.Evaluate(s, cs, evaluator.CompileOptions{})
 	if err != nil {
