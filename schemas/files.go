@@ -16,7 +16,7 @@ import (
 // The params directory is read, not listed in code: a new kind needs only
 // its params/<kind>.json file.
 //
-//go:embed schedule.schema.json constraint.schema.json defs.json params/*.json
+//go:embed schedule.schema.json constraint.schema.json request.schema.json result.schema.json deadletter.schema.json defs.json params/*.json
 var files embed.FS
 
 // baseURL is where the schemas say they live ($id); it is never fetched.

@@ -83,6 +83,7 @@ const (
 // Result is the evaluation result message of CONTRACT §3.
 type Result struct {
 	RequestID     string             `json:"request_id,omitempty"`
+	ReplayID      string             `json:"replay_id,omitempty"`
 	Revision      *int64             `json:"revision,omitempty"`
 	ScheduleID    string             `json:"schedule_id"`
 	Sport         string             `json:"sport"`
