@@ -227,4 +227,3 @@ func TestApplyStreamsOnMachineServer(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
