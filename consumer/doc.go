@@ -1,0 +1,25 @@
+// Package consumer is the stream processor's intake: it takes evaluation
+// requests from the FLEXTIME_EVAL stream through one durable pull
+// consumer shared by every instance, evaluates them in a bounded pool of
+// workers, publishes each result to FLEXTIME_RESULTS, and acks the
+// request only once the result's publish is confirmed.
+//
+// What happens to a message is decided in one place, Decide, from the
+// class of the error its handling ended with:
+//
+//   - bad input (ErrBadInput) is dead-lettered to flextime.dlq.<sport>
+//     with its reason, then terminated;
+//   - a dependency outage (ErrDependency) is naked with a growing delay
+//     and opens the circuit breaker, which stops fetching until a probe
+//     gets through; it is never dead-lettered;
+//   - a panic (ErrPanic) is recovered, logged with its stack and retried,
+//     and dead-lettered as poison after Config.PoisonAttempts deliveries.
+//
+// Usage:
+//
+//	c, err := consumer.New(js, src, consumer.Config{Workers: 8})
+//	if err != nil {
+//		return err
+//	}
+//	err = c.Run(ctx) // until ctx ends; then a graceful stop
+package consumer

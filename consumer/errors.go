@@ -1,0 +1,60 @@
+package consumer
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The error classes a message can fail with. Decide maps each to what
+// happens to the message; everything that fails in the consumer wraps
+// exactly one of them.
+var (
+	// ErrBadInput marks a message that can never succeed: not JSON, a
+	// schema failure, a missing request_id, unknown team ids, slots or
+	// constraint ids. It is dead-lettered and terminated.
+	ErrBadInput = errors.New("bad input")
+
+	// ErrDependency marks an outage of something the consumer needs (a
+	// publish that got no ack in time, the constraint store, history).
+	// The message is good: it is naked with a growing delay, never
+	// dead-lettered, and the circuit breaker stops new fetches.
+	ErrDependency = errors.New("dependency unavailable")
+
+	// ErrPanic marks a recovered panic. The message is retried with a
+	// delay; after Config.PoisonAttempts deliveries it is dead-lettered as
+	// poison.
+	ErrPanic = errors.New("panic")
+
+	// ErrShutdown marks work abandoned because the consumer is stopping
+	// past its deadline. The message is naked at once so that another
+	// instance takes it.
+	ErrShutdown = errors.New("shutting down")
+
+	// ErrInvalidConfig is wrapped by Config.Validate errors.
+	ErrInvalidConfig = errors.New("invalid consumer config")
+)
+
+// badInput wraps err as ErrBadInput, keeping its text: the dead letter's
+// reason is the error's message, which names the field.
+func badInput(err error) error {
+	return fmt.Errorf("%w: %w", ErrBadInput, err)
+}
+
+// dependency wraps err as ErrDependency with what was being done.
+func dependency(what string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrDependency, what, err)
+}
+
+// reason is the human part of an error for a dead letter or a log line:
+// the message without the class prefix.
+func reason(err error) string {
+	var cause interface{ Unwrap() []error }
+	if errors.As(err, &cause) {
+		// fmt.Errorf("%w: %w", class, err) joins the two; the second is the
+		// one that names the field.
+		if errs := cause.Unwrap(); len(errs) == 2 {
+			return errs[1].Error()
+		}
+	}
+	return err.Error()
+}

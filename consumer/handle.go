@@ -1,0 +1,136 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/flextime/flextime/evaluator"
+	"github.com/flextime/flextime/schemas"
+	"github.com/flextime/flextime/store"
+)
+
+// handle turns one request body into its result. The error, if any, wraps
+// one of the classes Decide knows. A timeout or a sport without
+// constraints is not an error: it is a result with a status saying so.
+func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, error) {
+	req, err := schemas.DecodeRequest(data)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	s := req.Schedule
+	set, err := c.src.ConstraintSet(ctx, s.Sport)
+	if err != nil {
+		if errors.Is(err, schemas.ErrInvalid) {
+			return nil, badInput(err)
+		}
+		return nil, dependency("constraint source", err)
+	}
+	set, err = set.Narrow(req.ConstraintIDs)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	var res *schemas.Result
+	if set.Len() == 0 {
+		res = &schemas.Result{
+			ScheduleID: s.ID, Sport: s.Sport, Status: schemas.StatusError, ConstraintSet: set.ID,
+			Error:   fmt.Sprintf("no active constraints for sport %q", s.Sport),
+			Results: []schemas.ConstraintResult{},
+		}
+	} else if res, err = c.evaluateTimed(req, set); err != nil {
+		return nil, err
+	}
+	res.RequestID, res.Revision = req.RequestID, req.Revision
+	res.EvaluatedAt = time.Now().UTC().Format(time.RFC3339Nano)
+	return res, nil
+}
+
+// evaluateTimed evaluates in a goroutine of its own so that a request past
+// EvalTimeout gets a timeout result now. The evaluation still runs to its
+// end (it cannot be interrupted); the worker's slot stays taken until it
+// does, so the pool stays bounded.
+func (c *Consumer) evaluateTimed(req *schemas.Request, set *store.Set) (*schemas.Result, error) {
+	type out struct {
+		res *schemas.Result
+		err error
+	}
+	done := make(chan out, 1)
+	start := time.Now()
+	go func() {
+		res, err := c.evaluate(req, set)
+		done <- out{res, err}
+	}()
+	timer := time.NewTimer(c.cfg.EvalTimeout)
+	defer timer.Stop()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-timer.C:
+		// Keep the worker until the evaluation ends, so no more than
+		// Workers evaluations ever run; but answer now.
+		c.lateEvals.Add(1)
+		go func() { <-done; c.lateEvals.Done() }()
+		s := req.Schedule
+		return &schemas.Result{
+			ScheduleID: s.ID, Sport: s.Sport, Status: schemas.StatusTimeout, ConstraintSet: set.ID,
+			Error:      fmt.Sprintf("evaluation took longer than %s", c.cfg.EvalTimeout),
+			Results:    []schemas.ConstraintResult{},
+			DurationUS: time.Since(start).Microseconds(),
+		}, nil
+	}
+}
+
+// evaluate scores the request's schedule under set. A panic is recovered
+// here, logged with its stack, and returned as ErrPanic.
+func (c *Consumer) evaluate(req *schemas.Request, set *store.Set) (res *schemas.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.met.Panics.Inc()
+			c.log.Error("panic while evaluating", "request_id", req.RequestID,
+				"schedule_id", req.Schedule.ID, "panic", r, "stack", string(debug.Stack()))
+			res, err = nil, fmt.Errorf("%w: %v", ErrPanic, r)
+		}
+	}()
+	if c.testHook != nil {
+		c.testHook(req)
+	}
+	start := time.Now()
+	s := req.Schedule
+	e, err := c.models.get(set, s)
+	if err != nil {
+		return nil, classify(err)
+	}
+	st := e.state()
+	if err := st.Load(s); err != nil {
+		return nil, classify(err)
+	}
+	res = st.Report(s.ID, s.Sport, req.Detail == schemas.DetailAll)
+	for ci := range e.counters {
+		if st.Deviation(ci) > 0 {
+			e.counters[ci][1].Inc()
+		} else {
+			e.counters[ci][0].Inc()
+		}
+	}
+	e.release(st)
+	d := time.Since(start)
+	c.met.Duration.Observe(d.Seconds())
+	res.DurationUS = d.Microseconds()
+	if c.log.Enabled(context.Background(), slog.LevelDebug) {
+		c.log.Debug("evaluated", "request_id", req.RequestID, "schedule_id", s.ID,
+			"constraints", set.Len(), "duration", d)
+	}
+	return res, nil
+}
+
+// classify maps an evaluator error to a class: the evaluator only fails on
+// bad input.
+func classify(err error) error {
+	if errors.Is(err, evaluator.ErrInput) || errors.Is(err, schemas.ErrInvalid) {
+		return badInput(err)
+	}
+	return err
+}

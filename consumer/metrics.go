@@ -1,0 +1,84 @@
+package consumer
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the consumer's Prometheus collectors. The names of the seed
+// (constraint_evaluations_total, constraint_evaluation_duration_seconds,
+// active_workers) are kept.
+type Metrics struct {
+	Evaluations  *prometheus.CounterVec // constraint_id, result: satisfied|violated
+	Duration     prometheus.Histogram
+	ActiveWorker prometheus.Gauge
+	Received     prometheus.Counter
+	Acked        prometheus.Counter
+	Naked        *prometheus.CounterVec // reason: dependency|panic|shutdown|error
+	DeadLettered *prometheus.CounterVec // class
+	Results      *prometheus.CounterVec // status
+	InFlight     prometheus.Gauge
+	BreakerOpen  prometheus.Gauge
+	BreakerTrips prometheus.Counter
+	Panics       prometheus.Counter
+}
+
+// NewMetrics creates the collectors and registers them with reg; a nil reg
+// leaves them unregistered (for tests that run several consumers).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "constraint_evaluations_total",
+			Help: "Constraints evaluated, by constraint and result (satisfied or violated).",
+		}, []string{"constraint_id", "result"}),
+		Duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "constraint_evaluation_duration_seconds",
+			Help:    "Time to evaluate one request's schedule under its constraint set.",
+			Buckets: prometheus.ExponentialBuckets(50e-6, 2.5, 14),
+		}),
+		ActiveWorker: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "active_workers",
+			Help: "Workers evaluating a message now.",
+		}),
+		Received: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flextime_messages_received_total",
+			Help: "Request messages fetched from the stream, redeliveries included.",
+		}),
+		Acked: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flextime_messages_acked_total",
+			Help: "Request messages acked after their result was confirmed.",
+		}),
+		Naked: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flextime_messages_naked_total",
+			Help: "Request messages naked for redelivery, by reason.",
+		}, []string{"reason"}),
+		DeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flextime_messages_dead_lettered_total",
+			Help: "Request messages dead-lettered and terminated, by class.",
+		}, []string{"class"}),
+		Results: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flextime_results_published_total",
+			Help: "Results confirmed by the results stream, by status.",
+		}, []string{"status"}),
+		InFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "flextime_publishes_in_flight",
+			Help: "Result publishes awaiting their ack.",
+		}),
+		BreakerOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "flextime_circuit_open",
+			Help: "1 while a dependency outage keeps the consumer from fetching.",
+		}),
+		BreakerTrips: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flextime_circuit_trips_total",
+			Help: "Times a dependency outage opened the circuit breaker.",
+		}),
+		Panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flextime_panics_total",
+			Help: "Panics recovered while handling a message.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Evaluations, m.Duration, m.ActiveWorker, m.Received, m.Acked, m.Naked,
+			m.DeadLettered, m.Results, m.InFlight, m.BreakerOpen, m.BreakerTrips, m.Panics)
+	}
+	return m
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/flextime/flextime/evaluator"
+	"github.com/flextime/flextime/schemas"
+)
+
+// ErrUnknownConstraint is wrapped by Set.Narrow when a request names a
+// constraint id the set does not have. Callers treat it as bad input.
+var ErrUnknownConstraint = errors.New("unknown constraint id")
+
+// Set is the constraint set of one sport: its active constraint documents
+// and their constraint_set identifier (CONTRACT §2), which changes whenever
+// any document does. A Set is immutable; a reload builds a new one.
+type Set struct {
+	Sport string
+	ID    string
+	Docs  []schemas.Constraint
+	byID  map[string]int
+}
+
+// NewSet builds the set of sport from docs, keeping only the active
+// documents of that sport.
+func NewSet(sport string, docs []schemas.Constraint) *Set {
+	s := &Set{Sport: sport, byID: map[string]int{}}
+	for i := range docs {
+		if docs[i].Sport == sport && docs[i].IsActive() {
+			s.byID[docs[i].ID] = len(s.Docs)
+			s.Docs = append(s.Docs, docs[i])
+		}
+	}
+	s.ID = evaluator.SetID(s.Docs)
+	return s
+}
+
+// Len returns the number of constraints in the set.
+func (s *Set) Len() int { return len(s.Docs) }
+
+// Narrow returns the subset named by ids, with its own identifier, or s
+// itself when ids is empty. An id the set does not have is an error
+// wrapping ErrUnknownConstraint that names the first such id and its
+// place, as `constraint_ids[2]: unknown constraint id "x" in sport mbb`.
+func (s *Set) Narrow(ids []string) (*Set, error) {
+	if len(ids) == 0 {
+		return s, nil
+	}
+	sub := &Set{Sport: s.Sport, byID: make(map[string]int, len(ids))}
+	for i, id := range ids {
+		j, ok := s.byID[id]
+		if !ok {
+			return nil, fmt.Errorf("constraint_ids[%d]: %w %q in sport %s", i, ErrUnknownConstraint, id, s.Sport)
+		}
+		if _, dup := sub.byID[id]; dup {
+			continue
+		}
+		sub.byID[id] = len(sub.Docs)
+		sub.Docs = append(sub.Docs, s.Docs[j])
+	}
+	sub.ID = evaluator.SetID(sub.Docs)
+	return sub, nil
+}
+
+// Versions returns each constraint's version, by id.
+func (s *Set) Versions() map[string]int {
+	out := make(map[string]int, len(s.Docs))
+	for i := range s.Docs {
+		out[s.Docs[i].ID] = max(s.Docs[i].Version, 1)
+	}
+	return out
+}
+
+// Sets splits docs into one Set per sport, skipping inactive documents.
+func Sets(docs []schemas.Constraint) map[string]*Set {
+	var sports []string
+	for i := range docs {
+		if !slices.Contains(sports, docs[i].Sport) {
+			sports = append(sports, docs[i].Sport)
+		}
+	}
+	out := make(map[string]*Set, len(sports))
+	for _, sp := range sports {
+		out[sp] = NewSet(sp, docs)
+	}
+	return out
+}
+
+// Check validates what can be checked of constraint documents without a
+// schedule: each kind is in the catalogue and each params object passes
+// its kind's JSON Schema. The error names the document and the field, as
+// `constraint "mbb-road" (3): params.max: must be >= 0`.
+func Check(docs []schemas.Constraint) error {
+	for i := range docs {
+		d := &docs[i]
+		if _, ok := evaluator.Lookup(d.Kind); !ok {
+			return fmt.Errorf("constraint %q (%d): kind: unknown kind %q (known: %s): %w",
+				d.ID, i, d.Kind, strings.Join(kindNames(), ", "), schemas.ErrInvalid)
+		}
+		if err := schemas.ValidateParams(d.Kind, d.Params); err != nil {
+			return fmt.Errorf("constraint %q (%d): %w", d.ID, i, err)
+		}
+	}
+	return nil
+}
+
+func kindNames() []string {
+	var out []string
+	for _, k := range evaluator.Kinds() {
+		out = append(out, k.Name)
+	}
+	return out
+}
