@@ -15,6 +15,7 @@ COUNT     ?= 5
 FUZZ_TARGETS = \
 	./schemas:FuzzDecodeSchedule \
 	./schemas:FuzzDecodeConstraints \
+	./schemas:FuzzDecodeRequest \
 	./robinx:FuzzParseInstance \
 	./robinx:FuzzParseSolution \
 	./evaluator:FuzzEvaluate

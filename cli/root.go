@@ -86,6 +86,11 @@ included), 2 for bad input or usage, 1 for any other failure.`,
 		a.itc2021Command(),
 		a.evaluateCommand(),
 		a.constraintsCommand(),
+		a.serveCommand(),
+		a.streamsCommand(),
+		a.publishCommand(),
+		a.resultsCommand(),
+		a.demoCommand(),
 		a.versionCommand(),
 	)
 	tidyUsage(root)

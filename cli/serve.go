@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/flextime/flextime/api"
+	"github.com/flextime/flextime/broker"
+	"github.com/flextime/flextime/consumer"
+	"github.com/flextime/flextime/store"
+)
+
+var serveSettings = []string{"PORT", "LOG_LEVEL", "NATS_URL", "NATS_CREDS", "NATS_LISTEN", "DATA_DIR",
+	"MAX_WORKERS", "EVALUATION_TIMEOUT", "STREAM_MAX_AGE", "STREAM_MAX_BYTES", "DEDUP_WINDOW",
+	"CONSUMER_NAME", "ACK_WAIT", "SHUTDOWN_TIMEOUT"}
+
+func (a *app) serveCommand() *cobra.Command {
+	var constraintsPath string
+	cmd := &cobra.Command{
+		Use:   "serve [--constraints FILE]",
+		Short: "Run the stream processor: requests in, evaluations, results out",
+		Long: `serve takes evaluation requests from the FLEXTIME_EVAL stream through the
+shared durable consumer, evaluates them in a pool of workers, publishes
+each result to FLEXTIME_RESULTS and acks the request once the result is
+confirmed. Bad input goes to FLEXTIME_DLQ with its reason.
+
+Without NATS_URL it starts an embedded JetStream server on NATS_LISTEN that
+keeps its data under DATA_DIR. Constraints come from --constraints FILE
+(a JSON array or NDJSON of constraint documents), reloaded on SIGHUP and on
+flextime.constraints.changed. The first SIGINT or SIGTERM stops gracefully
+within SHUTDOWN_TIMEOUT; a second one forces the exit.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd, constraintsPath)
+		},
+	}
+	cmd.Flags().StringVar(&constraintsPath, "constraints", "", "constraint documents (JSON array or NDJSON)")
+	addSettings(cmd, serveSettings...)
+	return cmd
+}
+
+// service is what serve and demo run: a connection, the streams, the
+// consumer and the HTTP surface, with the embedded server when there is
+// no NATS_URL.
+type service struct {
+	log      *slog.Logger
+	emb      *broker.Embedded
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	src      *store.File
+	cons     *consumer.Consumer
+	reg      *prometheus.Registry
+	http     *http.Server
+	httpAddr string
+	url      string
+}
+
+// serviceOptions are the settings a service starts from.
+type serviceOptions struct {
+	natsURL, creds, listen, dataDir string
+	port                            int
+	streams                         broker.StreamOptions
+	consumer                        consumer.Config
+}
+
+func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
+	var o serviceOptions
+	var err error
+	o.natsURL, o.creds = cfg.str("NATS_URL"), cfg.str("NATS_CREDS")
+	o.listen, o.dataDir = cfg.str("NATS_LISTEN"), cfg.str("DATA_DIR")
+	if o.port, err = cfg.int("PORT", 0); err != nil {
+		return o, err
+	}
+	o.streams = broker.DefaultStreamOptions()
+	if o.streams.MaxAge, err = cfg.duration("STREAM_MAX_AGE"); err != nil {
+		return o, err
+	}
+	if o.streams.MaxBytes, err = cfg.bytes("STREAM_MAX_BYTES"); err != nil {
+		return o, err
+	}
+	if o.streams.DedupWindow, err = cfg.duration("DEDUP_WINDOW"); err != nil {
+		return o, err
+	}
+	if err := o.streams.Validate(); err != nil {
+		return o, usagef("%v", err)
+	}
+	cc := &o.consumer
+	if cc.Workers, err = cfg.int("MAX_WORKERS", 1); err != nil {
+		return o, err
+	}
+	if cc.EvalTimeout, err = cfg.duration("EVALUATION_TIMEOUT"); err != nil {
+		return o, err
+	}
+	if cc.AckWait, err = cfg.duration("ACK_WAIT"); err != nil {
+		return o, err
+	}
+	if cc.ShutdownTimeout, err = cfg.duration("SHUTDOWN_TIMEOUT"); err != nil {
+		return o, err
+	}
+	cc.Durable = cfg.str("CONSUMER_NAME")
+	if err := cc.Validate(); err != nil {
+		return o, usagef("%v", err)
+	}
+	return o, nil
+}
+
+func (a *app) serve(cmd *cobra.Command, constraintsPath string) error {
+	cfg := newConfig(cmd)
+	log, err := cfg.logger(a.stderr)
+	if err != nil {
+		return err
+	}
+	o, err := a.readServiceOptions(cfg)
+	if err != nil {
+		return err
+	}
+	if constraintsPath == "" {
+		return usagef("no constraint source: give --constraints FILE (or, once the store exists, DATABASE_URL)")
+	}
+	src, err := store.OpenFile(constraintsPath)
+	if err != nil {
+		return inFile(constraintsPath, err)
+	}
+	ctx := cmd.Context()
+	svc, err := startService(ctx, log, o, src)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				svc.reload("SIGHUP")
+			}
+		}
+	}()
+	return svc.run(ctx)
+}
+
+// startService connects (starting the embedded server when there is no
+// NATS_URL), applies the streams, builds the consumer and starts the HTTP
+// surface. It does not start consuming: run does.
+func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *store.File) (_ *service, err error) {
+	svc := &service{log: log, src: src, reg: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			svc.close()
+		}
+	}()
+	svc.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	svc.url = o.natsURL
+	if svc.url == "" {
+		svc.emb, err = broker.StartEmbedded(broker.EmbeddedOptions{Listen: o.listen, DataDir: o.dataDir, Logger: log})
+		if err != nil {
+			if errors.Is(err, broker.ErrListenInUse) || errors.Is(err, broker.ErrInvalidOption) {
+				return nil, usagef("NATS_LISTEN: %v", err)
+			}
+			return nil, fmt.Errorf("starting the embedded NATS server: %w", err)
+		}
+		svc.url = svc.emb.ClientURL()
+		log.Info("embedded NATS server with JetStream", "url", svc.url, "data_dir", o.dataDir)
+	}
+	svc.nc, svc.js, err = broker.Connect(ctx, broker.ConnectOptions{URL: svc.url, Creds: o.creds, Name: "flextime serve", Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	changes, err := broker.ApplyStreams(ctx, svc.js, o.streams)
+	if err != nil {
+		return nil, fmt.Errorf("applying streams: %w", err)
+	}
+	for _, ch := range changes {
+		log.Info("stream", "name", ch.Stream, "action", ch.Action)
+	}
+	met := consumer.NewMetrics(svc.reg)
+	svc.cons, err = consumer.New(svc.js, src, o.consumer, consumer.WithLogger(log), consumer.WithMetrics(met))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if _, err := svc.nc.Subscribe(broker.SubjectConstraintsChanged, func(*nats.Msg) {
+		svc.reload(broker.SubjectConstraintsChanged)
+	}); err != nil {
+		return nil, fmt.Errorf("subscribing to %s: %w", broker.SubjectConstraintsChanged, err)
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(o.port)))
+	if err != nil {
+		return nil, usagef("PORT: %v", err)
+	}
+	svc.httpAddr = ln.Addr().String()
+	checks := api.Checks{
+		"nats": func() (bool, string) {
+			if svc.nc.IsConnected() {
+				return true, ""
+			}
+			return false, "not connected to " + svc.url + " (" + svc.nc.Status().String() + ")"
+		},
+		"consumer":    svc.cons.Ready,
+		"constraints": func() (bool, string) { return true, "" },
+	}
+	svc.http = &http.Server{Handler: api.Handler(checks, svc.reg), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := svc.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server", "error", err)
+		}
+	}()
+	docs, sports := src.Summary()
+	log.Info("serving", "http", svc.httpAddr, "constraints", src.Path(), "documents", docs, "sports", sports,
+		"workers", svc.cons.Config().Workers, "consumer", svc.cons.Config().Durable)
+	return svc, nil
+}
+
+// run consumes until ctx ends, then stops gracefully.
+func (svc *service) run(ctx context.Context) error {
+	return svc.cons.Run(ctx)
+}
+
+// reload re-reads the constraint file; a bad file keeps the last good set.
+func (svc *service) reload(why string) {
+	if err := svc.src.Reload(); err != nil {
+		svc.log.Error("constraint reload failed; keeping the last good set", "trigger", why, "error", err)
+		return
+	}
+	docs, sports := svc.src.Summary()
+	svc.log.Info("constraints reloaded", "trigger", why, "documents", docs, "sports", sports)
+}
+
+// close stops the HTTP surface, drains the connection and stops the
+// embedded server, in that order.
+func (svc *service) close() {
+	if svc.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = svc.http.Shutdown(ctx)
+		cancel()
+	}
+	if svc.nc != nil {
+		_ = svc.nc.Drain()
+		for i := 0; i < 50 && !svc.nc.IsClosed(); i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
+		svc.nc.Close()
+	}
+	if svc.emb != nil {
+		svc.emb.Shutdown()
+	}
+}
