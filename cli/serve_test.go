@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/flextime/flextime/examples/big12"
 	"github.com/flextime/flextime/schemas"
 )
@@ -290,5 +292,111 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(out, "16 requests evaluated in") || !strings.Contains(out, "results/s") ||
 		!strings.Contains(out, "latest revision 15") {
 		t.Errorf("no closing summary:\n%s", out)
+	}
+}
+
+// TestServeReloadsConstraints changes the constraints file and announces
+// it on flextime.constraints.changed: the next result is under the new
+// set. A broken file announced the same way leaves the set in use.
+func TestServeReloadsConstraints(t *testing.T) {
+	schedule, constraints := sampleFiles(t)
+	srv := startServe(t, constraints)
+	url := "nats://" + srv.nats
+	first := publishWait(t, url, schedule)
+
+	data, err := os.ReadFile(constraints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSpace(string(data)), "\n")
+	if err := os.WriteFile(constraints, []byte(strings.Join(lines[:len(lines)-1], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	announce(t, url)
+	deadline := time.Now().Add(20 * time.Second)
+	var second schemas.Result
+	for {
+		second = publishWait(t, url, schedule)
+		if second.ConstraintSet != first.ConstraintSet || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if second.ConstraintSet == first.ConstraintSet || second.Totals.Evaluated != first.Totals.Evaluated-1 {
+		t.Fatalf("after reload: set %s evaluated %d; before: %s %d", second.ConstraintSet, second.Totals.Evaluated,
+			first.ConstraintSet, first.Totals.Evaluated)
+	}
+
+	if err := os.WriteFile(constraints, []byte("{not json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	announce(t, url)
+	waitLog(t, srv, "constraint reload failed")
+	third := publishWait(t, url, schedule)
+	if third.ConstraintSet != second.ConstraintSet {
+		t.Errorf("a bad file replaced the set: %s, was %s", third.ConstraintSet, second.ConstraintSet)
+	}
+}
+
+func publishWait(t *testing.T, url, schedule string) schemas.Result {
+	t.Helper()
+	status, out, errOut := run(t, "publish", "--nats-url", url, "--wait", "--timeout", "30s", schedule)
+	if status != ExitOK {
+		t.Fatalf("publish: %d %s", status, errOut)
+	}
+	var r schemas.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%q: %v", out, err)
+	}
+	return r
+}
+
+func announce(t *testing.T, url string) {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if err := nc.Publish("flextime.constraints.changed", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitLog(t *testing.T, srv *server, text string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(srv.stderr.String(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log never said %q:\n%s", text, srv.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestPublishITC2021(t *testing.T) {
+	inst, sol := early01(t)
+	_, constraints := sampleFiles(t)
+	srv := startServe(t, constraints)
+	status, out, errOut := run(t, "publish", "--nats-url", "nats://"+srv.nats, "--wait", "--timeout", "30s",
+		"--itc2021", inst, sol)
+	if status != ExitOK {
+		t.Fatalf("publish --itc2021: %d %s", status, errOut)
+	}
+	var r schemas.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	// The serve instance has no constraints for this sport: the result
+	// says so rather than scoring against nothing.
+	if r.Sport != "itc2021_early_01" || r.Status != schemas.StatusError || !strings.Contains(r.Error, "itc2021_early_01") {
+		t.Errorf("result %+v", r)
+	}
+	status, _, errOut = run(t, "publish", "--nats-url", "nats://"+srv.nats, "--itc2021", inst)
+	if status != ExitBadInput || !strings.Contains(errOut, "INSTANCE and SOLUTION") {
+		t.Errorf("one argument: %d %q", status, errOut)
 	}
 }

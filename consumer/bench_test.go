@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -23,7 +24,7 @@ import (
 func BenchmarkServe(b *testing.B) {
 	e := newEnv(b)
 	cfg := Config{Workers: runtime.NumCPU()}
-	c, err := New(e.js, e.src, cfg)
+	c, err := New(e.js, e.src, cfg, WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -48,6 +48,8 @@ type Consumer struct {
 	// lateEvals counts evaluations still running after their timeout
 	// result went out.
 	lateEvals sync.WaitGroup
+	// lastStallCheck is used by the fetch loop only.
+	lastStallCheck time.Time
 	// testHook runs before each evaluation; tests use it to panic or stall.
 	testHook func(*schemas.Request)
 }
@@ -229,6 +231,9 @@ func (c *Consumer) fetchLoop(ctx context.Context, cons jetstream.Consumer) {
 			c.workers.Add(1)
 			go c.work(msg)
 		}
+		if got == 0 {
+			c.checkStall(ctx, cons)
+		}
 		for i := got; i < n; i++ {
 			<-c.tokens
 		}
@@ -237,6 +242,28 @@ func (c *Consumer) fetchLoop(ctx context.Context, cons jetstream.Consumer) {
 		}
 	}
 }
+
+// checkStall looks, at most every stallCheck, at why an empty fetch came
+// back empty. When the consumer's unacked messages have reached
+// MaxAckPending while messages wait, the server delivers nothing and says
+// nothing: log it, so the stall is seen.
+func (c *Consumer) checkStall(ctx context.Context, cons jetstream.Consumer) {
+	if time.Since(c.lastStallCheck) < stallCheck {
+		return
+	}
+	c.lastStallCheck = time.Now()
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return
+	}
+	if info.NumPending > 0 && info.NumAckPending >= info.Config.MaxAckPending {
+		c.log.Warn("consumer stalled: unacked messages reached max ack pending; waiting for acks or redelivery delays",
+			"ack_pending", info.NumAckPending, "max_ack_pending", info.Config.MaxAckPending, "pending", info.NumPending)
+	}
+}
+
+// stallCheck is how often checkStall may ask the server.
+const stallCheck = 10 * time.Second
 
 // work handles one message on a worker slot taken by the fetch loop.
 func (c *Consumer) work(msg jetstream.Msg) {
