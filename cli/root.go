@@ -91,6 +91,7 @@ included), 2 for bad input or usage, 1 for any other failure.`,
 		a.publishCommand(),
 		a.resultsCommand(),
 		a.demoCommand(),
+		a.cacheCommand(),
 		a.versionCommand(),
 	)
 	tidyUsage(root)

@@ -17,17 +17,20 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/flextime/flextime/api"
 	"github.com/flextime/flextime/broker"
+	"github.com/flextime/flextime/cache"
 	"github.com/flextime/flextime/consumer"
 	"github.com/flextime/flextime/store"
 )
 
 var serveSettings = []string{"PORT", "LOG_LEVEL", "NATS_URL", "NATS_CREDS", "NATS_LISTEN", "DATA_DIR",
 	"MAX_WORKERS", "EVALUATION_TIMEOUT", "STREAM_MAX_AGE", "STREAM_MAX_BYTES", "DEDUP_WINDOW",
-	"CONSUMER_NAME", "ACK_WAIT", "SHUTDOWN_TIMEOUT"}
+	"CONSUMER_NAME", "ACK_WAIT", "SHUTDOWN_TIMEOUT",
+	"REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "CACHE_TTL", "CACHE_MAX_SIZE", "CACHE_VERIFY_RATE"}
 
 func (a *app) serveCommand() *cobra.Command {
 	var constraintsPath string
@@ -64,6 +67,8 @@ type service struct {
 	js       jetstream.JetStream
 	src      *store.File
 	cons     *consumer.Consumer
+	cache    *cache.Cache
+	rdb      *redis.Client
 	reg      *prometheus.Registry
 	http     *http.Server
 	httpAddr string
@@ -76,10 +81,11 @@ type serviceOptions struct {
 	port                            int
 	streams                         broker.StreamOptions
 	consumer                        consumer.Config
+	cfg                             *config
 }
 
 func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
-	var o serviceOptions
+	o := serviceOptions{cfg: cfg}
 	var err error
 	o.natsURL, o.creds = cfg.str("NATS_URL"), cfg.str("NATS_CREDS")
 	o.listen, o.dataDir = cfg.str("NATS_LISTEN"), cfg.str("DATA_DIR")
@@ -195,9 +201,27 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *
 		log.Info("stream", "name", ch.Stream, "action", ch.Action)
 	}
 	met := consumer.NewMetrics(svc.reg)
-	svc.cons, err = consumer.New(svc.js, src, o.consumer, consumer.WithLogger(log), consumer.WithMetrics(met))
+	svc.cache, svc.rdb, err = newCache(o.cfg, log, svc.reg)
+	if err != nil {
+		return nil, err
+	}
+	if svc.rdb != nil {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if err := svc.rdb.Ping(pctx).Err(); err != nil {
+			log.Warn("Redis unreachable at start; the cache runs in-process until it is back", "error", err)
+		}
+		cancel()
+	}
+	svc.cons, err = consumer.New(svc.js, src, o.consumer, consumer.WithLogger(log), consumer.WithMetrics(met),
+		consumer.WithCache(svc.cache))
 	if err != nil {
 		return nil, usagef("%v", err)
+	}
+	if _, err := svc.nc.Subscribe(CacheSubjectFlush, func(*nats.Msg) {
+		svc.cache.Invalidate()
+		log.Info("in-process cache flushed on request")
+	}); err != nil {
+		return nil, fmt.Errorf("subscribing to %s: %w", CacheSubjectFlush, err)
 	}
 	if _, err := svc.nc.Subscribe(broker.SubjectConstraintsChanged, func(*nats.Msg) {
 		svc.reload(broker.SubjectConstraintsChanged)
@@ -264,5 +288,11 @@ func (svc *service) close() {
 	}
 	if svc.emb != nil {
 		svc.emb.Shutdown()
+	}
+	if svc.cache != nil {
+		svc.cache.Close()
+	}
+	if svc.rdb != nil {
+		_ = svc.rdb.Close()
 	}
 }

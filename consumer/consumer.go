@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/flextime/flextime/broker"
+	"github.com/flextime/flextime/cache"
 	"github.com/flextime/flextime/schemas"
 	"github.com/flextime/flextime/store"
 )
@@ -40,6 +41,7 @@ type Consumer struct {
 	br       *breaker
 	policy   Policy
 	models   *models
+	cache    *cache.Cache
 	bound    atomic.Bool
 	pending  chan pendingAck
 	tokens   chan struct{}
@@ -59,6 +61,10 @@ type Option func(*Consumer)
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *Consumer) { c.log = l } }
+
+// WithCache makes evaluation incremental through c: across the events of a
+// schedule, and across instances when c has a Redis tier.
+func WithCache(ch *cache.Cache) Option { return func(c *Consumer) { c.cache = ch } }
 
 // WithMetrics sets the collectors (default: unregistered ones).
 func WithMetrics(m *Metrics) Option { return func(c *Consumer) { c.met = m } }

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/flextime/flextime/cache"
 	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/schemas"
 	"github.com/flextime/flextime/store"
@@ -99,23 +100,47 @@ func (c *Consumer) evaluate(req *schemas.Request, set *store.Set) (res *schemas.
 	}
 	start := time.Now()
 	s := req.Schedule
-	e, err := c.models.get(set, s)
-	if err != nil {
-		return nil, classify(err)
-	}
-	st := e.state()
-	if err := st.Load(s); err != nil {
-		return nil, classify(err)
-	}
-	res = st.Report(s.ID, s.Sport, req.Detail == schemas.DetailAll)
-	for ci := range e.counters {
-		if st.Deviation(ci) > 0 {
-			e.counters[ci][1].Inc()
-		} else {
-			e.counters[ci][0].Inc()
+	all := req.Detail == schemas.DetailAll
+	var e *modelEntry
+	if c.cache != nil {
+		var outcome cache.Outcome
+		res, outcome, err = c.cache.Evaluate(context.Background(), s, set, all, func() (*evaluator.Model, error) {
+			var err error
+			e, err = c.models.get(set, s)
+			if err != nil {
+				return nil, err
+			}
+			return e.model, nil
+		})
+		if err != nil {
+			return nil, classify(err)
 		}
+		if e == nil { // a repeat: the model was not needed, but the counters are
+			if e, err = c.models.get(set, s); err != nil {
+				return nil, classify(err)
+			}
+		}
+		e.count(res, all)
+		c.log.Debug("evaluated", "request_id", req.RequestID, "outcome", outcome)
+	} else {
+		e, err = c.models.get(set, s)
+		if err != nil {
+			return nil, classify(err)
+		}
+		st := e.state()
+		if err := st.Load(s); err != nil {
+			return nil, classify(err)
+		}
+		res = st.Report(s.ID, s.Sport, all)
+		for ci := range e.counters {
+			if st.Deviation(ci) > 0 {
+				e.counters[ci][1].Inc()
+			} else {
+				e.counters[ci][0].Inc()
+			}
+		}
+		e.release(st)
 	}
-	e.release(st)
 	d := time.Since(start)
 	c.met.Duration.Observe(d.Seconds())
 	res.DurationUS = d.Microseconds()

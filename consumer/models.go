@@ -31,6 +31,7 @@ type modelEntry struct {
 	// counters are constraint_evaluations_total's children for each
 	// constraint, [satisfied, violated], resolved once per model.
 	counters [][2]prometheus.Counter
+	index    map[string]int // constraint id -> index in the model
 }
 
 func newModels(max int, met *Metrics) *models {
@@ -64,8 +65,10 @@ func (ms *models) get(set *store.Set, s *schemas.Schedule) (*modelEntry, error) 
 	}
 	e := &modelEntry{key: key, model: m}
 	e.counters = make([][2]prometheus.Counter, len(m.Constraints))
+	e.index = make(map[string]int, len(m.Constraints))
 	for i := range m.Constraints {
 		id := m.Constraints[i].Doc.ID
+		e.index[id] = i
 		e.counters[i] = [2]prometheus.Counter{
 			ms.met.Evaluations.WithLabelValues(id, "satisfied"),
 			ms.met.Evaluations.WithLabelValues(id, "violated"),
@@ -98,3 +101,22 @@ func (e *modelEntry) state() *evaluator.State {
 }
 
 func (e *modelEntry) release(st *evaluator.State) { e.states.Put(st) }
+
+// count adds one evaluation of every constraint of the model to
+// constraint_evaluations_total, from a result: listed with a deviation is
+// violated, anything else satisfied.
+func (e *modelEntry) count(res *schemas.Result, all bool) {
+	violated := make([]bool, len(e.counters))
+	for i := range res.Results {
+		if j, ok := e.index[res.Results[i].ConstraintID]; ok && res.Results[i].Deviation > 0 {
+			violated[j] = true
+		}
+	}
+	for i, v := range violated {
+		if v {
+			e.counters[i][1].Inc()
+		} else {
+			e.counters[i][0].Inc()
+		}
+	}
+}

@@ -1,0 +1,496 @@
+package cache
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/flextime/flextime/evaluator"
+	"github.com/flextime/flextime/schemas"
+	"github.com/flextime/flextime/store"
+)
+
+// FormatVersion is bumped whenever the snapshot encoding or the meaning of
+// a deviation changes; it is part of every key, with the build's VCS
+// revision, so that a new evaluator never reads an old one's state.
+const FormatVersion = 1
+
+// Config sets up a Cache.
+type Config struct {
+	// MaxSize bounds the in-process entries (CACHE_MAX_SIZE, default
+	// 100000); TTL is both tiers' entry lifetime (CACHE_TTL, default 1h).
+	MaxSize int
+	TTL     time.Duration
+	// VerifyRate is the share of incremental evaluations also done in full
+	// and compared (CACHE_VERIFY_RATE, 0 to 1, default 0).
+	VerifyRate float64
+	// Prefix starts every Redis key (default "flextime:cache:").
+	Prefix string
+	// Redis is the shared tier; nil keeps the cache in-process only.
+	Redis *redis.Client
+	// RedisTimeout bounds one Redis call (default 250ms): a slow Redis
+	// must not slow evaluations down much.
+	RedisTimeout time.Duration
+	// Registerer receives the metrics; nil leaves them unregistered.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+}
+
+// Outcome says how a result was obtained.
+type Outcome string
+
+const (
+	// Repeat: the schedule is the one evaluated last; the result is reused.
+	Repeat Outcome = "repeat"
+	// Local: re-scored from the difference with this instance's live state.
+	Local Outcome = "incremental_local"
+	// Shared: re-scored from the difference with the state another
+	// instance left in Redis.
+	Shared Outcome = "incremental_shared"
+	// Full: nothing usable was cached; evaluated from scratch.
+	Full Outcome = "full"
+)
+
+// Cache holds, per schedule and constraint set, the last evaluated state:
+// live in process, and as a compact snapshot (the game assignments, every
+// constraint's deviation and the last result) in Redis, so that whichever
+// instance gets a schedule's next event evaluates it from the difference.
+// The difference is computed here from the documents; the request's games
+// hint is not trusted. A Cache is safe for concurrent use; events of one
+// schedule are evaluated one at a time.
+type Cache struct {
+	cfg   Config
+	local *lru
+	locks keyLocks
+	met   *metrics
+	log   *slog.Logger
+	code  string
+
+	writes chan redisWrite
+	wg     sync.WaitGroup
+	stop   chan struct{}
+
+	warnMu   sync.Mutex
+	lastWarn time.Time
+}
+
+// New returns a Cache; Close stops its background Redis writer.
+func New(cfg Config) *Cache {
+	if cfg.MaxSize <= 0 {
+		cfg.MaxSize = 100000
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = time.Hour
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = "flextime:cache:"
+	}
+	if cfg.RedisTimeout <= 0 {
+		cfg.RedisTimeout = 250 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	c := &Cache{cfg: cfg, local: newLRU(cfg.MaxSize, cfg.TTL), met: newMetrics(cfg.Registerer),
+		log: cfg.Logger, code: CodeVersion(), stop: make(chan struct{})}
+	if cfg.Redis != nil {
+		c.writes = make(chan redisWrite, 1024)
+		c.wg.Add(1)
+		go c.writer()
+	}
+	return c
+}
+
+// Close flushes pending Redis writes and stops the writer.
+func (c *Cache) Close() {
+	if c.writes != nil {
+		close(c.stop)
+		c.wg.Wait()
+	}
+}
+
+// CodeVersion identifies the evaluator's code: the VCS revision the binary
+// was built from (marked when modified), or "dev" when the build has none.
+func CodeVersion() string {
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		var rev, dirty string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "+dirty"
+				}
+			}
+		}
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if rev != "" {
+			v = rev + dirty
+		}
+	}
+	return fmt.Sprintf("f%d-%s", FormatVersion, v)
+}
+
+// Key is the cache key of a schedule under a constraint set. A change to
+// the set or to the evaluator's code gives another key: invalidation by
+// construction.
+func (c *Cache) Key(setID, sport, scheduleID string) string {
+	return c.cfg.Prefix + c.code + ":" + setID + ":" + sport + ":" + scheduleID
+}
+
+// Evaluate returns the result of s under set: the cached result when s is
+// the schedule evaluated last, else a re-score from the difference with
+// the cached state, else a full evaluation. model compiles (or finds) the
+// model of set over s's teams and slots. The result has its changes when
+// the previous evaluation is known; its request fields are the caller's.
+// Errors are the evaluator's (bad input); the cache itself never fails an
+// evaluation.
+func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Set, all bool,
+	model func() (*evaluator.Model, error)) (*schemas.Result, Outcome, error) {
+	key := c.Key(set.ID, s.Sport, s.ID)
+	unlock := c.locks.lock(key)
+	defer unlock()
+
+	hash, err := scheduleHash(s)
+	if err != nil {
+		return nil, Full, err
+	}
+	e := c.local.get(key)
+	var snap *snapshot
+	if e == nil {
+		snap = c.fetch(ctx, key)
+	}
+	switch {
+	case e != nil && e.hash == hash && e.all == all:
+		c.met.outcome(Repeat)
+		return e.result.reuse(), Repeat, nil
+	case e == nil && snap != nil && snap.Hash == hash && snap.All == all:
+		if r, err := snap.result(); err == nil {
+			c.met.outcome(Repeat)
+			return r, Repeat, nil
+		}
+	}
+
+	m, err := model()
+	if err != nil {
+		return nil, Full, err
+	}
+	var st *evaluator.State
+	outcome := Full
+	if e != nil {
+		st, outcome = c.fromLocal(e, m, s)
+	} else if snap != nil {
+		st, outcome = c.fromSnapshot(snap, m, s)
+	}
+	if st == nil {
+		st = m.NewState()
+		if err := st.Load(s); err != nil {
+			c.local.remove(key)
+			return nil, Full, err
+		}
+	}
+	if outcome != Full && c.cfg.VerifyRate > 0 && rand.Float64() < c.cfg.VerifyRate {
+		st = c.verify(st, m, s, key)
+	}
+	res := st.Report(s.ID, s.Sport, all)
+	c.met.outcome(outcome)
+	kept := *res
+	c.local.put(key, &entry{state: st, hash: hash, all: all, result: frozen{&kept}, games: slices.Clone(s.Games)})
+	c.store(key, s, hash, all, st, res)
+	return res, outcome, nil
+}
+
+// fromLocal re-scores the live state of this instance.
+func (c *Cache) fromLocal(e *entry, m *evaluator.Model, s *schemas.Schedule) (*evaluator.State, Outcome) {
+	st := e.state
+	if st.Model() != m {
+		// The model was compiled again (evicted, or another worker won a
+		// race); start from the last schedule under the new one.
+		st = m.NewState()
+		prev := *s
+		prev.Games = e.games
+		if err := st.Load(&prev); err != nil {
+			return nil, Full
+		}
+	}
+	if err := st.Update(s); err != nil {
+		return nil, Full
+	}
+	return st, Local
+}
+
+// fromSnapshot rebuilds the state another instance left and re-scores the
+// difference. A snapshot whose deviations do not match what its games
+// score is discarded and counted.
+func (c *Cache) fromSnapshot(snap *snapshot, m *evaluator.Model, s *schemas.Schedule) (*evaluator.State, Outcome) {
+	prev := *s
+	prev.Games = snap.Games
+	st := m.NewState()
+	if err := st.Load(&prev); err != nil || len(snap.Devs) != len(m.Constraints) {
+		c.met.corrupt.Inc()
+		return nil, Full
+	}
+	for i, d := range snap.Devs {
+		if st.Deviation(i) != d {
+			c.met.corrupt.Inc()
+			return nil, Full
+		}
+	}
+	if err := st.Update(s); err != nil {
+		return nil, Full
+	}
+	return st, Shared
+}
+
+// verify evaluates s in full and compares every deviation with the
+// incremental state. A mismatch is counted and logged, and the full
+// state wins: the cache must never change an answer.
+func (c *Cache) verify(st *evaluator.State, m *evaluator.Model, s *schemas.Schedule, key string) *evaluator.State {
+	c.met.verified.Inc()
+	full := m.NewState()
+	if err := full.Load(s); err != nil {
+		return st
+	}
+	for i := range m.Constraints {
+		if full.Deviation(i) != st.Deviation(i) {
+			c.met.mismatch.Inc()
+			c.log.Error("cache verification mismatch: the incremental state disagrees with a full evaluation",
+				"key", key, "constraint", m.Constraints[i].Doc.ID, "incremental", st.Deviation(i), "full", full.Deviation(i))
+			return full
+		}
+	}
+	return st
+}
+
+// Invalidate drops every in-process entry (after `flextime cache flush`).
+func (c *Cache) Invalidate() { c.local.clear() }
+
+// Flush deletes every Redis key under the prefix and the in-process
+// entries; it returns how many Redis keys it deleted.
+func (c *Cache) Flush(ctx context.Context) (int, error) {
+	c.local.clear()
+	if c.cfg.Redis == nil {
+		return 0, nil
+	}
+	return FlushRedis(ctx, c.cfg.Redis, c.cfg.Prefix)
+}
+
+// FlushRedis deletes the keys under prefix, in batches.
+func FlushRedis(ctx context.Context, rdb *redis.Client, prefix string) (int, error) {
+	n := 0
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		batch = append(batch, iter.Val())
+		if len(batch) == 500 {
+			if err := rdb.Unlink(ctx, batch...).Err(); err != nil {
+				return n, err
+			}
+			n += len(batch)
+			batch = batch[:0]
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return n, err
+	}
+	if len(batch) > 0 {
+		if err := rdb.Unlink(ctx, batch...).Err(); err != nil {
+			return n, err
+		}
+		n += len(batch)
+	}
+	return n, nil
+}
+
+// snapshot is what Redis keeps of a schedule's last evaluation: enough to
+// rebuild the state (the games), to check it (every deviation) and to
+// answer an exact repeat (the result).
+type snapshot struct {
+	Hash   [32]byte        `json:"h"`
+	All    bool            `json:"a,omitempty"`
+	Games  []schemas.Game  `json:"g"`
+	Devs   []int64         `json:"d"`
+	Result json.RawMessage `json:"r"` // request fields empty
+}
+
+func (s *snapshot) result() (*schemas.Result, error) {
+	var r schemas.Result
+	if err := json.Unmarshal(s.Result, &r); err != nil {
+		return nil, err
+	}
+	r.Changes = nil
+	return &r, nil
+}
+
+func encode(s *snapshot) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := flate.NewWriter(&buf, flate.BestSpeed)
+	// JSON, not gob: gob drops a pointer to zero, and slot 0 is a slot.
+	if err := json.NewEncoder(zw).Encode(s); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func decode(b []byte) (*snapshot, error) {
+	var s snapshot
+	if err := json.NewDecoder(flate.NewReader(bytes.NewReader(b))).Decode(&s); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// fetch reads a snapshot from Redis; any failure is a miss.
+func (c *Cache) fetch(ctx context.Context, key string) *snapshot {
+	if c.cfg.Redis == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RedisTimeout)
+	defer cancel()
+	b, err := c.cfg.Redis.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		c.redisFailed("get", err)
+		return nil
+	}
+	snap, err := decode(b)
+	if err != nil {
+		c.met.corrupt.Inc()
+		return nil
+	}
+	return snap
+}
+
+type redisWrite struct {
+	key  string
+	snap *snapshot
+}
+
+// store queues the snapshot for Redis. The write is behind the answer:
+// a result never waits for Redis, and a lost write only costs the next
+// instance a full evaluation.
+func (c *Cache) store(key string, s *schemas.Schedule, hash [32]byte, all bool, st *evaluator.State, res *schemas.Result) {
+	if c.writes == nil {
+		return
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		return
+	}
+	devs := make([]int64, len(st.Model().Constraints))
+	for i := range devs {
+		devs[i] = st.Deviation(i)
+	}
+	w := redisWrite{key: key, snap: &snapshot{Hash: hash, All: all, Games: slices.Clone(s.Games), Devs: devs, Result: body}}
+	select {
+	case c.writes <- w:
+	default:
+		c.met.dropped.Inc() // Redis is slow or down; drop rather than wait
+	}
+}
+
+// writer sends queued snapshots to Redis, pipelined.
+func (c *Cache) writer() {
+	defer c.wg.Done()
+	flush := func(batch []redisWrite) {
+		if len(batch) == 0 {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*c.cfg.RedisTimeout)
+		defer cancel()
+		pipe := c.cfg.Redis.Pipeline()
+		for _, w := range batch {
+			b, err := encode(w.snap)
+			if err != nil {
+				continue
+			}
+			pipe.Set(ctx, w.key, b, c.cfg.TTL)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			c.redisFailed("set", err)
+		}
+	}
+	for {
+		select {
+		case w := <-c.writes:
+			batch := []redisWrite{w}
+			for len(batch) < 256 {
+				select {
+				case w := <-c.writes:
+					batch = append(batch, w)
+					continue
+				default:
+				}
+				break
+			}
+			flush(batch)
+		case <-c.stop:
+			var batch []redisWrite
+			for {
+				select {
+				case w := <-c.writes:
+					batch = append(batch, w)
+					continue
+				default:
+				}
+				break
+			}
+			flush(batch)
+			return
+		}
+	}
+}
+
+// redisFailed counts a Redis failure and logs at most once a minute.
+func (c *Cache) redisFailed(op string, err error) {
+	c.met.redisErrors.WithLabelValues(op).Inc()
+	c.warnMu.Lock()
+	defer c.warnMu.Unlock()
+	if time.Since(c.lastWarn) < time.Minute {
+		return
+	}
+	c.lastWarn = time.Now()
+	c.log.Warn("Redis cache unavailable; evaluating from the in-process tier or in full", "op", op, "error", err)
+}
+
+// scheduleHash identifies a schedule document's content.
+func scheduleHash(s *schemas.Schedule) ([32]byte, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return sha256.Sum256(b), nil
+}
+
+// frozen is a result kept for exact repeats; reuse hands out a copy
+// without the changes (a repeat changes nothing).
+type frozen struct{ r *schemas.Result }
+
+func (f frozen) reuse() *schemas.Result {
+	cp := *f.r
+	cp.Changes = nil
+	return &cp
+}
