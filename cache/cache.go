@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -86,6 +87,25 @@ type Cache struct {
 
 	warnMu   sync.Mutex
 	lastWarn time.Time
+
+	closeOnce sync.Once
+	counts    sync.Map // Outcome -> *atomic.Uint64
+}
+
+// Outcomes returns how many evaluations each outcome has had.
+func (c *Cache) Outcomes() map[Outcome]uint64 {
+	out := map[Outcome]uint64{}
+	c.counts.Range(func(k, v any) bool {
+		out[k.(Outcome)] = v.(*atomic.Uint64).Load()
+		return true
+	})
+	return out
+}
+
+func (c *Cache) count(o Outcome) {
+	c.met.outcome(o)
+	v, _ := c.counts.LoadOrStore(o, new(atomic.Uint64))
+	v.(*atomic.Uint64).Add(1)
 }
 
 // New returns a Cache; Close stops its background Redis writer.
@@ -115,12 +135,15 @@ func New(cfg Config) *Cache {
 	return c
 }
 
-// Close flushes pending Redis writes and stops the writer.
+// Close writes what is queued for Redis and stops the writer. It may be
+// called more than once.
 func (c *Cache) Close() {
-	if c.writes != nil {
-		close(c.stop)
-		c.wg.Wait()
-	}
+	c.closeOnce.Do(func() {
+		if c.writes != nil {
+			close(c.stop)
+			c.wg.Wait()
+		}
+	})
 }
 
 // CodeVersion identifies the evaluator's code: the VCS revision the binary
@@ -180,11 +203,11 @@ func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Se
 	}
 	switch {
 	case e != nil && e.hash == hash && e.all == all:
-		c.met.outcome(Repeat)
+		c.count(Repeat)
 		return e.result.reuse(), Repeat, nil
 	case e == nil && snap != nil && snap.Hash == hash && snap.All == all:
 		if r, err := snap.result(); err == nil {
-			c.met.outcome(Repeat)
+			c.count(Repeat)
 			return r, Repeat, nil
 		}
 	}
@@ -211,7 +234,7 @@ func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Se
 		st = c.verify(st, m, s, key)
 	}
 	res := st.Report(s.ID, s.Sport, all)
-	c.met.outcome(outcome)
+	c.count(outcome)
 	kept := *res
 	c.local.put(key, &entry{state: st, hash: hash, all: all, result: frozen{&kept}, games: slices.Clone(s.Games)})
 	c.store(key, s, hash, all, st, res)
