@@ -92,6 +92,7 @@ included), 2 for bad input or usage, 1 for any other failure.`,
 		a.resultsCommand(),
 		a.demoCommand(),
 		a.cacheCommand(),
+		a.replayCommand(),
 		a.versionCommand(),
 	)
 	tidyUsage(root)

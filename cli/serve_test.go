@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/flextime/flextime/examples/big12"
 	"github.com/flextime/flextime/schemas"
@@ -398,5 +399,76 @@ func TestPublishITC2021(t *testing.T) {
 	status, _, errOut = run(t, "publish", "--nats-url", "nats://"+srv.nats, "--itc2021", inst)
 	if status != ExitBadInput || !strings.Contains(errOut, "INSTANCE and SOLUTION") {
 		t.Errorf("one argument: %d %q", status, errOut)
+	}
+}
+
+// TestReplay evaluates the kept requests again under a replay id; the
+// same replay again stores nothing new.
+func TestReplay(t *testing.T) {
+	schedule, constraints := sampleFiles(t)
+	srv := startServe(t, constraints)
+	url := "nats://" + srv.nats
+	reqs := writeFile(t, "reqs.ndjson", requestLine(t, schedule, "p", 1)+requestLine(t, schedule, "q", 2))
+	if status, _, errOut := run(t, "publish", "--nats-url", url, reqs); status != ExitOK {
+		t.Fatal(errOut)
+	}
+	results := func() map[string]int {
+		status, out, errOut := run(t, "results", "--nats-url", url)
+		if status != ExitOK {
+			t.Fatal(errOut)
+		}
+		seen := map[string]int{}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if l == "" {
+				continue
+			}
+			var r schemas.Result
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatal(err)
+			}
+			seen[r.RequestID+"/"+r.ReplayID]++
+		}
+		return seen
+	}
+	waitUntil := func(what string, cond func(map[string]int) bool) map[string]int {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			got := results()
+			if cond(got) {
+				return got
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: results %v", what, got)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitUntil("originals", func(m map[string]int) bool { return m["p/"] == 1 && m["q/"] == 1 })
+
+	for range 2 {
+		status, out, errOut := run(t, "replay", "--nats-url", url, "--replay-id", "r1")
+		if status != ExitOK || !strings.Contains(out, `"published":2`) {
+			t.Fatalf("replay: %d %q %s", status, out, errOut)
+		}
+	}
+	got := waitUntil("replayed", func(m map[string]int) bool { return m["p/r1"] == 1 && m["q/r1"] == 1 })
+	if len(got) != 4 || got["p/"] != 1 || got["q/"] != 1 {
+		t.Errorf("results after two replays: %v", got)
+	}
+	// The second replay was dropped at the door: the request stream holds
+	// the two originals and one replayed copy of each.
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	st, err := js.Stream(context.Background(), "FLEXTIME_EVAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := st.Info(context.Background()); err != nil || info.State.Msgs != 4 {
+		t.Errorf("FLEXTIME_EVAL holds %d requests, want 4 (%v)", info.State.Msgs, err)
 	}
 }

@@ -21,6 +21,11 @@ import (
 	"github.com/flextime/flextime/store"
 )
 
+// ReplayHeader marks a request re-published by `flextime replay`: its
+// result carries the replay id, its Nats-Msg-Id is request_id/replay_id,
+// and history keeps it apart from the original evaluation.
+const ReplayHeader = "Flextime-Replay-Id"
+
 // ConstraintSource gives the current constraint set of a sport. The file
 // source and the Postgres store both satisfy it. An error that wraps
 // schemas.ErrInvalid is bad input; any other is an outage.
@@ -320,7 +325,11 @@ func (c *Consumer) safeHandle(msg jetstream.Msg) (res *schemas.Result, err error
 			res, err = nil, fmt.Errorf("%w: %v", ErrPanic, r)
 		}
 	}()
-	return c.handle(context.Background(), msg.Data())
+	res, err = c.handle(context.Background(), msg.Data())
+	if res != nil {
+		res.ReplayID = msg.Headers().Get(ReplayHeader)
+	}
+	return res, err
 }
 
 // resultMsg builds the result message, with its Nats-Msg-Id so the results

@@ -68,10 +68,29 @@ func (c *Client) Publish(ctx context.Context, req *schemas.Request) (string, err
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
+	if err := c.track(ctx, m, req.RequestID); err != nil {
+		return "", err
+	}
+	return req.RequestID, nil
+}
+
+// publishMsg sends a prepared request message asynchronously, like Publish.
+func (c *Client) publishMsg(ctx context.Context, m *nats.Msg) error {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return c.track(ctx, m, m.Header.Get(jetstream.MsgIDHeader))
+}
+
+// track publishes m, holding a slot of sem, and waits for its ack in the
+// background.
+func (c *Client) track(ctx context.Context, m *nats.Msg, id string) error {
 	fut, err := c.js.PublishMsgAsync(m)
 	if err != nil {
 		<-c.sem
-		return "", fmt.Errorf("publishing request %s: %w", req.RequestID, err)
+		return fmt.Errorf("publishing request %s: %w", id, err)
 	}
 	c.wg.Add(1)
 	go func() {
@@ -83,12 +102,12 @@ func (c *Client) Publish(ctx context.Context, req *schemas.Request) (string, err
 			c.acks++
 			c.mu.Unlock()
 		case err := <-fut.Err():
-			c.fail(fmt.Errorf("request %s: %w", req.RequestID, err))
+			c.fail(fmt.Errorf("request %s: %w", id, err))
 		case <-ctx.Done():
-			c.fail(fmt.Errorf("request %s: %w", req.RequestID, ctx.Err()))
+			c.fail(fmt.Errorf("request %s: %w", id, ctx.Err()))
 		}
 	}()
-	return req.RequestID, nil
+	return nil
 }
 
 func (c *Client) fail(err error) {
