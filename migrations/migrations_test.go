@@ -50,3 +50,27 @@ func TestUpDownStatus(t *testing.T) {
 		t.Errorf("status after down:\n%s", buf.String())
 	}
 }
+
+// TestConcurrentUp: instances starting together migrate once.
+func TestConcurrentUp(t *testing.T) {
+	dsn, _ := pgtest.Schema(t)
+	ctx := context.Background()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := migrations.Open(ctx, dsn)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer db.Close()
+			_, err = migrations.Up(ctx, db)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
