@@ -6,7 +6,10 @@
 //   - schedule.schema.json: the schedule document (CONTRACT §1);
 //   - constraint.schema.json: the constraint document (CONTRACT §2);
 //   - params/<KIND>.json: the params object of one constraint kind. A new
-//     kind needs only its file here; ParamsKinds lists what exists.
+//     kind needs only its file here; ParamsKinds lists what exists;
+//   - request.schema.json, result.schema.json, deadletter.schema.json: the
+//     messages of CONTRACT §3 (DecodeRequest, ValidateResultJSON,
+//     ValidateDeadLetterJSON). A request embeds schedule.schema.json.
 //
 // Each schema is compiled once, on first use. Decoding validates in three
 // steps: JSON syntax, the JSON Schema, then the rules a schema cannot
@@ -17,6 +20,7 @@
 //	line 3, column 5: invalid character '}' looking for beginning of object key string
 //	games[2]: missing property "away"
 //	games[3].home: unknown team "XYZ"
+//	schedule.games[3].home: unknown team "XYZ" (in a request)
 //	constraint 3 ("mbb-max-road"): penalty: must be >= 0
 //	params.mode: must be one of "H", "A" (got "X")
 //

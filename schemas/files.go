@@ -49,19 +49,12 @@ func compileSchema(name string, raw []byte) (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	// Kinds share definitions (the game selector, dates, counts) through
-	// defs.json, referred to as "../defs.json#/$defs/...".
-	defs, err := files.ReadFile("defs.json")
-	if err != nil {
-		return nil, fmt.Errorf("schemas: defs.json: %w", err)
-	}
-	defsDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(defs))
-	if err != nil {
-		return nil, fmt.Errorf("schemas: defs.json: %w", err)
-	}
-	if err := c.AddResource(baseURL+"defs.json", defsDoc); err != nil {
-		return nil, fmt.Errorf("schemas: defs.json: %w", err)
-	}
+	// contentEncoding: base64 (a dead letter's payload) is checked too.
+	c.AssertContent()
+	// Schemas refer to each other by relative URL: kinds share definitions
+	// (the game selector, dates, counts) as "../defs.json#/$defs/...", and
+	// a request embeds "schedule.schema.json". They resolve to embedded files.
+	c.UseLoader(embeddedLoader{})
 	url := baseURL + name
 	if err := c.AddResource(url, doc); err != nil {
 		return nil, fmt.Errorf("schemas: %s: %w", name, err)
@@ -71,6 +64,23 @@ func compileSchema(name string, raw []byte) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("schemas: %s: %w", name, err)
 	}
 	return sch, nil
+}
+
+// embeddedLoader reads the schemas under baseURL from the embedded files;
+// nothing is ever fetched.
+type embeddedLoader struct{}
+
+// Load implements jsonschema.URLLoader.
+func (embeddedLoader) Load(url string) (any, error) {
+	name, ok := strings.CutPrefix(url, baseURL)
+	if !ok {
+		return nil, fmt.Errorf("schemas: %s is not an embedded schema", url)
+	}
+	raw, err := files.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("schemas: %w", err)
+	}
+	return jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 }
 
 // validate checks the parsed document v. Field paths in the error start

@@ -192,6 +192,8 @@ func message(k jsonschema.ErrorKind) string {
 		return "not allowed"
 	case *kind.Pattern:
 		return fmt.Sprintf("must match %s (got %s)", k.Want, show(k.Got))
+	case *kind.ContentEncoding:
+		return "must be " + k.Want + " text (" + k.Err.Error() + ")"
 	case *kind.PropertyNames:
 		return fmt.Sprintf("property name %s is not allowed", show(k.Property))
 	}
