@@ -44,6 +44,9 @@ type Config struct {
 	// 1s and 1m.
 	PoisonAttempts         uint64
 	RetryInitial, RetryMax time.Duration
+	// HistoryTimeout bounds the wait for a request's history rows to be
+	// committed (default 10s).
+	HistoryTimeout time.Duration
 	// FetchWait is how long one pull waits for messages (default 1s). It
 	// bounds how long a stop waits for the fetch loop.
 	FetchWait time.Duration
@@ -89,6 +92,9 @@ func (c *Config) setDefaults() {
 	if c.RetryMax == 0 {
 		c.RetryMax = time.Minute
 	}
+	if c.HistoryTimeout == 0 {
+		c.HistoryTimeout = 10 * time.Second
+	}
 	if c.FetchWait == 0 {
 		c.FetchWait = time.Second
 	}
@@ -111,9 +117,9 @@ func (c *Config) Validate() error {
 			c.MaxAckPending, c.Workers, c.MaxInFlight)
 	case c.EvalTimeout < 0, c.PublishTimeout < 0, c.ShutdownTimeout < 0, c.FetchWait < 0:
 		return bad("durations must not be negative")
-	case c.AckWait <= c.EvalTimeout+c.PublishTimeout:
-		return bad("ACK_WAIT (%s) must exceed EVALUATION_TIMEOUT (%s) plus the publish timeout (%s), or messages are redelivered while still in hand",
-			c.AckWait, c.EvalTimeout, c.PublishTimeout)
+	case c.AckWait <= c.EvalTimeout+c.PublishTimeout+c.HistoryTimeout:
+		return bad("ACK_WAIT (%s) must exceed EVALUATION_TIMEOUT (%s) plus the publish (%s) and history (%s) timeouts, or messages are redelivered while still in hand",
+			c.AckWait, c.EvalTimeout, c.PublishTimeout, c.HistoryTimeout)
 	case c.RetryInitial <= 0 || c.RetryMax < c.RetryInitial:
 		return bad("retry delays must satisfy 0 < initial (%s) <= max (%s)", c.RetryInitial, c.RetryMax)
 	}

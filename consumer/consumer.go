@@ -47,6 +47,7 @@ type Consumer struct {
 	policy   Policy
 	models   *models
 	cache    *cache.Cache
+	history  HistoryWriter
 	bound    atomic.Bool
 	pending  chan pendingAck
 	tokens   chan struct{}
@@ -70,6 +71,28 @@ func WithLogger(l *slog.Logger) Option { return func(c *Consumer) { c.log = l } 
 // WithCache makes evaluation incremental through c: across the events of a
 // schedule, and across instances when c has a Redis tier.
 func WithCache(ch *cache.Cache) Option { return func(c *Consumer) { c.cache = ch } }
+
+// WithHistory writes every evaluation to h; a request is acked only once
+// its rows are committed.
+func WithHistory(h HistoryWriter) Option { return func(c *Consumer) { c.history = h } }
+
+// HistoryRecord is one evaluation as history keeps it.
+type HistoryRecord struct {
+	// RequestTS is the request's JetStream timestamp, which redelivery
+	// does not change: history is keyed on it.
+	RequestTS time.Time
+	StreamSeq uint64
+	Result    *schemas.Result
+	// Versions of every constraint in the evaluated set, by id.
+	Versions map[string]int
+}
+
+// HistoryWriter commits evaluation records. Submit may block while its
+// queue is full; the channel it returns gets nil once the record is
+// committed, or why it was not.
+type HistoryWriter interface {
+	Submit(ctx context.Context, rec HistoryRecord) (<-chan error, error)
+}
 
 // WithMetrics sets the collectors (default: unregistered ones).
 func WithMetrics(m *Metrics) Option { return func(c *Consumer) { c.met = m } }
@@ -292,7 +315,7 @@ func (c *Consumer) work(msg jetstream.Msg) {
 		delivered, seq = md.NumDelivered, md.Sequence.Stream
 	}
 
-	res, err := c.safeHandle(msg)
+	res, set, err := c.safeHandle(msg)
 	if err != nil {
 		c.settle(msg, err, delivered, seq)
 		return
@@ -309,27 +332,51 @@ func (c *Consumer) work(msg jetstream.Msg) {
 	}
 	c.inFlight.Add(1)
 	c.met.InFlight.Inc()
+	p := pendingAck{msg: msg, fut: fut, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
+	if c.history != nil {
+		rec := HistoryRecord{RequestTS: requestTime(msg), StreamSeq: seq, Result: res}
+		if set != nil {
+			rec.Versions = set.Versions()
+		}
+		// Submit blocks while the writer's queue is full: backpressure
+		// reaches the worker, and through it the fetch loop.
+		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.PublishTimeout+c.cfg.HistoryTimeout)
+		p.hist, err = c.history.Submit(ctx, rec)
+		cancel()
+		if err != nil {
+			p.histErr = dependency("writing history", err)
+		}
+	}
 	// The slot is freed once the acker has room, not before: a full
 	// acker queue holds the workers, and so the fetch loop.
-	c.pending <- pendingAck{msg: msg, fut: fut, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
+	c.pending <- p
+}
+
+// requestTime is the request's JetStream timestamp: the time it was
+// stored, which a redelivery does not change.
+func requestTime(msg jetstream.Msg) time.Time {
+	if md, err := msg.Metadata(); err == nil {
+		return md.Timestamp
+	}
+	return time.Now()
 }
 
 // safeHandle runs handle, turning a panic outside the evaluation into
 // ErrPanic too.
-func (c *Consumer) safeHandle(msg jetstream.Msg) (res *schemas.Result, err error) {
+func (c *Consumer) safeHandle(msg jetstream.Msg) (res *schemas.Result, set *store.Set, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.met.Panics.Inc()
 			c.log.Error("panic while handling a message", "subject", msg.Subject(), "panic", r,
 				"stack", string(debug.Stack()))
-			res, err = nil, fmt.Errorf("%w: %v", ErrPanic, r)
+			res, set, err = nil, nil, fmt.Errorf("%w: %v", ErrPanic, r)
 		}
 	}()
-	res, err = c.handle(context.Background(), msg.Data())
+	res, set, err = c.handle(context.Background(), msg.Data())
 	if res != nil {
 		res.ReplayID = msg.Headers().Get(ReplayHeader)
 	}
-	return res, err
+	return res, set, err
 }
 
 // resultMsg builds the result message, with its Nats-Msg-Id so the results
@@ -358,6 +405,9 @@ type pendingAck struct {
 	delivered uint64
 	seq       uint64
 	sent      time.Time
+	// hist reports the history commit; nil without history.
+	hist    <-chan error
+	histErr error
 }
 
 // acker acks each request once its result is confirmed, in publish order.
@@ -382,7 +432,35 @@ func (c *Consumer) acker(work context.Context) {
 		if err == nil {
 			c.met.Results.WithLabelValues(p.status).Inc()
 		}
+		if err == nil {
+			err = c.awaitHistory(work, p)
+		}
 		c.settle(p.msg, err, p.delivered, p.seq)
+	}
+}
+
+// awaitHistory waits for the request's history rows to be committed: a
+// request is acked only once its result is confirmed and its history is
+// written. A failure is an outage; the redelivery writes nothing twice.
+func (c *Consumer) awaitHistory(work context.Context, p pendingAck) error {
+	if p.histErr != nil {
+		return p.histErr
+	}
+	if p.hist == nil {
+		return nil
+	}
+	timer := time.NewTimer(c.cfg.HistoryTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-p.hist:
+		if err != nil {
+			return dependency("writing history", err)
+		}
+		return nil
+	case <-timer.C:
+		return dependency("writing history", fmt.Errorf("not committed within %s", c.cfg.HistoryTimeout))
+	case <-work.Done():
+		return fmt.Errorf("%w: history not committed before the deadline", ErrShutdown)
 	}
 }
 

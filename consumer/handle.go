@@ -17,22 +17,22 @@ import (
 // handle turns one request body into its result. The error, if any, wraps
 // one of the classes Decide knows. A timeout or a sport without
 // constraints is not an error: it is a result with a status saying so.
-func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, error) {
+func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, *store.Set, error) {
 	req, err := schemas.DecodeRequest(data)
 	if err != nil {
-		return nil, badInput(err)
+		return nil, nil, badInput(err)
 	}
 	s := req.Schedule
 	set, err := c.src.ConstraintSet(ctx, s.Sport)
 	if err != nil {
 		if errors.Is(err, schemas.ErrInvalid) {
-			return nil, badInput(err)
+			return nil, nil, badInput(err)
 		}
-		return nil, dependency("constraint source", err)
+		return nil, nil, dependency("constraint source", err)
 	}
 	set, err = set.Narrow(req.ConstraintIDs)
 	if err != nil {
-		return nil, badInput(err)
+		return nil, nil, badInput(err)
 	}
 	var res *schemas.Result
 	if set.Len() == 0 {
@@ -42,11 +42,11 @@ func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, er
 			Results: []schemas.ConstraintResult{},
 		}
 	} else if res, err = c.evaluateTimed(req, set); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.RequestID, res.Revision = req.RequestID, req.Revision
 	res.EvaluatedAt = time.Now().UTC().Format(time.RFC3339Nano)
-	return res, nil
+	return res, set, nil
 }
 
 // evaluateTimed evaluates in a goroutine of its own so that a request past
