@@ -83,7 +83,7 @@ func newEnvAt(t testing.TB, url string) *env {
 func fastConfig() Config {
 	return Config{
 		Workers: 2, AckWait: 3 * time.Second, EvalTimeout: time.Second, PublishTimeout: time.Second,
-		HistoryTimeout: 500 * time.Millisecond,
+		HistoryTimeout:  500 * time.Millisecond,
 		ShutdownTimeout: 5 * time.Second, PoisonAttempts: 3,
 		RetryInitial: 50 * time.Millisecond, RetryMax: 400 * time.Millisecond, FetchWait: 200 * time.Millisecond,
 	}
