@@ -367,6 +367,10 @@ type venueTurnaround struct {
 	venues        []int32 // nil: every venue
 	hours         int32
 	before, after map[int32]int32 // by sport: hours needed free before / after
+	// at is the slab that keeps, per game, the venue it was last scored
+	// at plus one (0: not scored); the game listener's counter per game is
+	// the hours short between the event before it at that venue and it.
+	at int
 }
 
 func compileVenueTurnaround(b *Builder, raw json.RawMessage) (rule, error) {
@@ -400,7 +404,82 @@ func compileVenueTurnaround(b *Builder, raw json.RawMessage) (rule, error) {
 			r.after[id] = int32(*h.After)
 		}
 	}
-	return b.Whole(r), nil
+	r.at = b.GameSlab()
+	b.OnGames(r)
+	return r, nil
+}
+
+func (r *venueTurnaround) init([]int32) int64 { return 0 }
+
+func (r *venueTurnaround) explain(st *State) []schemas.Violation { return r.explainWhole(st) }
+
+// watches reports whether game g is an event at a venue the rule watches.
+func (r *venueTurnaround) watches(st *State, g int32) bool {
+	p := &st.games[g]
+	return p.Slot >= 0 && p.Timed() && p.Venue >= 0 && (r.venues == nil || slices.Contains(r.venues, p.Venue))
+}
+
+// onGames rescores the venues a moved game left or reached: each event
+// there keeps the hours short between the event before it and itself.
+func (r *venueTurnaround) onGames(st *State, short []int32) int64 {
+	at := st.slab[r.at]
+	vs := st.buf2[:0]
+	touch := func(v int32) {
+		if !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	var d int64
+	for _, g := range st.moved {
+		if v := at[g]; v != 0 {
+			touch(v - 1)
+		}
+		d -= int64(short[g])
+		short[g], at[g] = 0, 0
+		if r.watches(st, g) {
+			touch(st.games[g].Venue)
+		}
+	}
+	buf := st.buf[:0]
+	if len(vs) > 0 {
+		for g := range int32(len(st.games)) {
+			if r.watches(st, g) && slices.Contains(vs, st.games[g].Venue) {
+				buf = append(buf, g)
+			}
+		}
+	}
+	slices.SortFunc(buf, r.order(st))
+	for i, b := range buf {
+		pb := &st.games[b]
+		var nu int32
+		if i > 0 && st.games[buf[i-1]].Venue == pb.Venue {
+			a := buf[i-1]
+			gap := pb.At - st.games[a].At
+			if missing := int64(r.need(st, a, b))*3600 - gap; missing > 0 {
+				nu = int32((missing + 3599) / 3600)
+			}
+		}
+		d += int64(nu - short[b])
+		short[b], at[b] = nu, pb.Venue+1
+	}
+	st.buf, st.buf2 = buf[:0], vs[:0]
+	return d
+}
+
+// order is the order of events: by venue, start, then game index.
+func (r *venueTurnaround) order(st *State) func(a, b int32) int {
+	return func(a, b int32) int {
+		pa, pb := &st.games[a], &st.games[b]
+		switch {
+		case pa.Venue != pb.Venue:
+			return int(pa.Venue - pb.Venue)
+		case pa.At < pb.At:
+			return -1
+		case pa.At > pb.At:
+			return 1
+		}
+		return int(a - b)
+	}
 }
 
 // need returns the hours required between the starts of a then b.
@@ -420,18 +499,7 @@ func (r *venueTurnaround) pairs(st *State, fn func(a, b int32, gap int64, need, 
 		}
 		buf = append(buf, int32(g))
 	}
-	slices.SortFunc(buf, func(a, b int32) int {
-		pa, pb := &st.games[a], &st.games[b]
-		switch {
-		case pa.Venue != pb.Venue:
-			return int(pa.Venue - pb.Venue)
-		case pa.At < pb.At:
-			return -1
-		case pa.At > pb.At:
-			return 1
-		}
-		return int(a - b)
-	})
+	slices.SortFunc(buf, r.order(st))
 	for i := 1; i < len(buf); i++ {
 		a, b := buf[i-1], buf[i]
 		if st.games[a].Venue != st.games[b].Venue {
@@ -444,15 +512,6 @@ func (r *venueTurnaround) pairs(st *State, fn func(a, b int32, gap int64, need, 
 		}
 	}
 	st.buf = buf[:0]
-}
-
-func (r *venueTurnaround) wholeDev(st *State) int32 {
-	if st == nil {
-		return 0
-	}
-	var d int32
-	r.pairs(st, func(_, _ int32, _ int64, _, short int32) { d += short })
-	return d
 }
 
 func (r *venueTurnaround) explainWhole(st *State) []schemas.Violation {
@@ -534,6 +593,21 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 // played returns how many distinct slots seq covers and how many of those
 // would be a bye on a weekday not allowed.
 func (r *byes) played(st *State, seq []int32) (n, bad int32) {
+	if r.nS <= 256 {
+		var seen [4]uint64
+		for _, g := range seq {
+			s := st.games[g].Slot
+			if seen[s>>6]&(1<<(s&63)) != 0 {
+				continue
+			}
+			seen[s>>6] |= 1 << (s & 63)
+			n++
+			if r.bad[s] {
+				bad++
+			}
+		}
+		return n, bad
+	}
 	for i, g := range seq {
 		s := st.games[g].Slot
 		dup := false

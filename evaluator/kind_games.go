@@ -3,6 +3,7 @@ package evaluator
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/flextime/flextime/schemas"
@@ -76,10 +77,16 @@ func compileGamesCount(b *Builder, raw json.RawMessage) (rule, error) {
 }
 
 func (r *gamesCount) count(st *State, t int32, seq []int32, opp int32) int32 {
+	if st == nil {
+		return 0
+	}
+	gs := pickFrom(st, r.sel, t, seq)
+	if opp < 0 {
+		return int32(len(gs))
+	}
 	var n int32
-	for _, g := range seq {
-		p := &st.games[g]
-		if (opp < 0 || p.Home+p.Away-t == opp) && r.sel.match(st, g, t) {
+	for _, g := range gs {
+		if p := &st.games[g]; p.Home+p.Away-t == opp {
 			n++
 		}
 	}
@@ -91,11 +98,32 @@ func (r *gamesCount) teamDev(st *State, t int32, seq []int32) int32 {
 		return int32(r.b.dev(r.count(st, t, seq, -1)))
 	}
 	var d int32
+	if st == nil {
+		for _, u := range r.opps {
+			if u != t {
+				d += int32(r.b.dev(0))
+			}
+		}
+		return d
+	}
+	// Count every opponent in one pass.
+	n := int(st.nT)
+	buf := st.buf2[:0]
+	if cap(buf) < n {
+		buf = make([]int32, 0, n)
+	}
+	per := buf[:n]
+	clear(per)
+	for _, g := range pickFrom(st, r.sel, t, seq) {
+		p := &st.games[g]
+		per[p.Home+p.Away-t]++
+	}
 	for _, u := range r.opps {
 		if u != t {
-			d += int32(r.b.dev(r.count(st, t, seq, u)))
+			d += int32(r.b.dev(per[u]))
 		}
 	}
+	st.buf2 = buf[:0]
 	return d
 }
 
@@ -137,7 +165,13 @@ func (r *gamesCount) wholeDev(st *State) int32 {
 	if st == nil {
 		return int32(r.b.dev(0))
 	}
-	return int32(r.b.dev(int32(len(r.totalGames(st)))))
+	var n int32
+	for g := range int32(len(st.games)) {
+		if r.sel.match(st, g, -1) {
+			n++
+		}
+	}
+	return int32(r.b.dev(n))
 }
 
 func (r *gamesCount) totalGames(st *State) []int32 {
@@ -179,6 +213,8 @@ func (st *State) gameList(gs []int32, t int32) string {
 type meetingDistribution struct {
 	sel  *selector
 	want map[int32]int32 // times met -> opponents wanted
+	// want as parallel lists in ascending times, for the hot path.
+	wantK, wantN []int32
 }
 
 func compileMeetingDistribution(b *Builder, raw json.RawMessage) (rule, error) {
@@ -201,6 +237,13 @@ func compileMeetingDistribution(b *Builder, raw json.RawMessage) (rule, error) {
 			return nil, inputErr("params.distribution."+k, "a key is a number of meetings, such as \"2\"")
 		}
 		r.want[times] = n
+	}
+	for k := range r.want {
+		r.wantK = append(r.wantK, k)
+	}
+	slices.Sort(r.wantK)
+	for _, k := range r.wantK {
+		r.wantN = append(r.wantN, r.want[k])
 	}
 	var teams []int32
 	if p.Teams != nil {
@@ -227,20 +270,46 @@ func (r *meetingDistribution) met(st *State, t int32, seq []int32) map[int32]int
 }
 
 func (r *meetingDistribution) teamDev(st *State, t int32, seq []int32) int32 {
-	got := map[int32]int32{}
-	for _, n := range r.met(st, t, seq) {
-		got[n]++
+	// got[k] is how many opponents t meets k times, k >= 1; no one meets
+	// an opponent more often than it has games.
+	var got []int32
+	if st != nil {
+		nT := int(st.nT)
+		buf := st.buf2[:0]
+		if cap(buf) < nT+len(seq)+1 {
+			buf = make([]int32, 0, nT+len(seq)+1)
+		}
+		buf = buf[:nT+len(seq)+1]
+		clear(buf)
+		per := buf[:nT]
+		got = buf[nT:]
+		for _, g := range pickFrom(st, r.sel, t, seq) {
+			p := &st.games[g]
+			per[p.Home+p.Away-t]++
+		}
+		for _, n := range per {
+			if n > 0 {
+				got[n]++
+			}
+		}
+		st.buf2 = buf[:0]
 	}
 	var d int32
-	for k, w := range r.want {
+	for i, k := range r.wantK {
 		if k == 0 {
 			continue // opponents never met are what is left over
 		}
-		d += abs32(got[k] - w)
+		var n int32
+		if int(k) < len(got) {
+			n = got[k]
+		}
+		d += abs32(n - r.wantN[i])
 	}
-	for k, n := range got {
-		if _, listed := r.want[k]; !listed {
-			d += n
+	for k := 1; k < len(got); k++ {
+		if got[k] != 0 {
+			if _, listed := slices.BinarySearch(r.wantK, int32(k)); !listed {
+				d += got[k]
+			}
 		}
 	}
 	return d
@@ -343,11 +412,9 @@ func compileMaxConsecutive(b *Builder, raw json.RawMessage) (rule, error) {
 // of selected games. A neutral-site game or a game of the other role ends
 // a run.
 func (r *maxConsecutive) runs(st *State, t int32, seq []int32, fn func(run []int32)) {
-	var run []int32
-	for _, g := range seq {
-		if !r.sel.match(st, g, t) {
-			continue
-		}
+	run := st.buf2[:0]
+	defer func() { st.buf2 = run[:0] }()
+	for _, g := range pickFrom(st, r.sel, t, seq) {
 		if roleOf(t, st.games[g]) == r.role {
 			run = append(run, g)
 			continue

@@ -61,12 +61,17 @@ func init() {
 }
 
 // seqPick returns the games of seq that sel accepts from t's side, only
-// the dated ones when dated is set. The result lives in the state's
-// scratch buffer: it is valid until the next use of st.buf.
+// the dated ones when dated is set. The result is the state's (its pick
+// cache or scratch buffer): read it before the next use of st.buf and do
+// not change it.
 func seqPick(st *State, sel *selector, t int32, seq []int32, dated bool) []int32 {
+	gs := pickFrom(st, sel, t, seq)
+	if !dated {
+		return gs
+	}
 	buf := st.buf[:0]
-	for _, g := range seq {
-		if sel.match(st, g, t) && (!dated || st.games[g].Timed()) {
+	for _, g := range gs {
+		if st.games[g].Timed() {
 			buf = append(buf, g)
 		}
 	}
@@ -307,12 +312,12 @@ func compileRestDays(b *Builder, raw json.RawMessage) (rule, error) {
 // the days between them.
 func (r *restDays) pairs(st *State, t int32, seq []int32, fn func(a, b, gap int32)) {
 	prev := int32(-1)
-	for _, g := range seq {
-		if !st.games[g].Timed() || !r.sel.match(st, g, t) {
+	for _, g := range pickFrom(st, r.sel, t, seq) {
+		if !st.games[g].Timed() {
 			continue
 		}
 		if prev >= 0 {
-			fn(prev, g, st.games[g].Day()-st.games[prev].Day())
+			fn(prev, g, st.day(g)-st.day(prev))
 		}
 		prev = g
 	}
@@ -376,7 +381,7 @@ func compileCompression(b *Builder, raw json.RawMessage) (rule, error) {
 func (r *compression) inWindow(st *State, gs []int32, d int32) int32 {
 	var n int32
 	for _, g := range gs {
-		if e := st.games[g].Day() - d; e >= 0 && e < r.days {
+		if e := st.day(g) - d; e >= 0 && e < r.days {
 			n++
 		}
 	}
@@ -390,7 +395,7 @@ func (r *compression) teamDev(st *State, t int32, seq []int32) int32 {
 	gs := seqPick(st, r.sel, t, seq, true)
 	var d int32
 	for _, g := range gs {
-		d += max(0, r.inWindow(st, gs, st.games[g].Day())-r.max)
+		d += max(0, r.inWindow(st, gs, st.day(g))-r.max)
 	}
 	return d
 }
@@ -427,6 +432,13 @@ type rematchSeparation struct {
 	sel               *selector
 	teams             []bool // nil: every team
 	minGames, minDays int32  // 0 when absent: never binding
+	// Kept incrementally: the deviation of each pair of teams (counters
+	// from off, by h*nT+u, both orders), and each game's position in its
+	// home (slab pos) and away team's (slab pos+1) sequence of selected
+	// games, -1 when it is not selected from that side.
+	nT  int32
+	off int32
+	pos int
 }
 
 func compileRematchSeparation(b *Builder, raw json.RawMessage) (rule, error) {
@@ -447,7 +459,13 @@ func compileRematchSeparation(b *Builder, raw json.RawMessage) (rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.Whole(&rematchSeparation{sel: sel, teams: set, minGames: p.MinGames, minDays: p.MinDays}), nil
+	nT := int32(b.Frame.NumTeams())
+	r := &rematchSeparation{sel: sel, teams: set, minGames: p.MinGames, minDays: p.MinDays, nT: nT}
+	r.off = b.Alloc(int(nT * nT))
+	r.pos = b.GameSlab()
+	b.GameSlab()
+	b.OnSequences(r)
+	return r, nil
 }
 
 // rematchPair is two consecutive meetings a, b of teams h and u.
@@ -520,17 +538,74 @@ func (r *rematchSeparation) rematches(st *State, fn func(m *rematchPair)) {
 	st.buf = buf[:0]
 }
 
-func (r *rematchSeparation) wholeDev(st *State) int32 {
-	if st == nil {
-		return 0
+func (r *rematchSeparation) init(ctr []int32) int64 {
+	clear(ctr[r.off : r.off+r.nT*r.nT])
+	return 0
+}
+
+// onTeams rescores the pairs with a team whose games changed: only those
+// teams' sequences, and so only their games' positions, moved. A pair's
+// meetings are in the same order in both teams' sequences, so either team
+// finds them; the pair's deviation is kept under both orders.
+func (r *rematchSeparation) onTeams(st *State, ctr []int32) int64 {
+	pos := [2][]int32{st.slab[r.pos], st.slab[r.pos+1]}
+	for _, t := range st.dirtyTeams {
+		var k int32
+		for _, g := range st.seq[t] {
+			v := int32(-1)
+			if r.sel.match(st, g, t) {
+				v, k = k, k+1
+			}
+			pos[seqSide(st, g, t)][g] = v
+		}
 	}
-	var d int32
-	r.rematches(st, func(m *rematchPair) {
-		dg, dd := r.dev(m)
-		d += dg + dd
-	})
+	nt := r.nT
+	buf := seqScratch(st, int(2*nt))
+	last, acc := buf[:nt], buf[nt:]
+	var d int64
+	for _, h := range st.dirtyTeams {
+		if r.teams != nil && !r.teams[h] {
+			continue
+		}
+		for i := range last {
+			last[i] = -1
+		}
+		clear(acc)
+		for _, g := range st.seq[h] {
+			p := &st.games[g]
+			u := p.Home + p.Away - h
+			if (r.teams != nil && !r.teams[u]) || pos[0][g] < 0 || pos[1][g] < 0 {
+				continue
+			}
+			if a := last[u]; a >= 0 {
+				sh, su := seqSide(st, g, h), seqSide(st, g, u)
+				ah, au := seqSide(st, a, h), seqSide(st, a, u)
+				m := rematchPair{games: min(pos[sh][g]-pos[ah][a], pos[su][g]-pos[au][a])}
+				pa := &st.games[a]
+				if m.dated = p.Timed() && pa.Timed(); m.dated {
+					m.days = st.day(g) - st.day(a)
+				}
+				dg, dd := r.dev(&m)
+				acc[u] += dg + dd
+			}
+			last[u] = g
+		}
+		for u := range nt {
+			if u == h {
+				continue
+			}
+			k1, k2 := r.off+h*nt+u, r.off+u*nt+h
+			if nu := acc[u]; nu != ctr[k1] {
+				d += int64(nu - ctr[k1])
+				ctr[k1], ctr[k2] = nu, nu
+			}
+		}
+	}
+	st.buf = buf[:0]
 	return d
 }
+
+func (r *rematchSeparation) explain(st *State) []schemas.Violation { return r.explainWhole(st) }
 
 func (r *rematchSeparation) explainWhole(st *State) []schemas.Violation {
 	var out []schemas.Violation
@@ -706,6 +781,13 @@ type restAdvantage struct {
 	days    int32
 	b       bounds
 	balance int32 // -1 when absent
+	// Kept incrementally: per team of the rule, its counted games
+	// (counters from off, by team, then the deviation); per game and side
+	// (slabs from slab: home, away), that team's selected game before it
+	// (prev) and whether the game counts for it (ind).
+	in   []bool // the rule's teams as a set
+	off  int32
+	slab int
 }
 
 func compileRestAdvantage(b *Builder, raw json.RawMessage) (rule, error) {
@@ -731,13 +813,105 @@ func compileRestAdvantage(b *Builder, raw json.RawMessage) (rule, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.in = make([]bool, b.Frame.NumTeams())
 	for t := range b.Frame.NumTeams() {
 		if set == nil || set[t] {
 			r.teams = append(r.teams, int32(t)) // each team once, even if listed twice
+			r.in[t] = true
 		}
 	}
-	return b.Whole(r), nil
+	r.off = b.Alloc(b.Frame.NumTeams() + 1)
+	r.slab = b.GameSlab()
+	for range 3 {
+		b.GameSlab()
+	}
+	b.OnSequences(r)
+	return r, nil
 }
+
+func (r *restAdvantage) init(ctr []int32) int64 {
+	n := int32(len(r.in))
+	clear(ctr[r.off : r.off+n])
+	v := r.wholeDev(nil)
+	ctr[r.off+n] = v
+	return int64(v)
+}
+
+// counts reports whether game g counts for team t: t meets an opponent
+// with at least days more rest, by the previous games in prev.
+func (r *restAdvantage) counts(st *State, prev [2][]int32, g, t int32) int32 {
+	if !r.sel.match(st, g, t) {
+		return 0
+	}
+	p := &st.games[g]
+	u := p.Home + p.Away - t
+	pt, pu := prev[seqSide(st, g, t)][g], prev[seqSide(st, g, u)][g]
+	if pt < 0 || pu < 0 || !p.Timed() || !st.games[pt].Timed() || !st.games[pu].Timed() {
+		return 0
+	}
+	own, opp := st.day(g)-st.day(pt), st.day(g)-st.day(pu)
+	if opp-own >= r.days {
+		return 1
+	}
+	return 0
+}
+
+// onTeams recounts what the changed teams' sequences touch: a changed
+// team's previous games move, which changes whether its games count for
+// itself (recounted in full) and for their opponents (adjusted game by
+// game).
+func (r *restAdvantage) onTeams(st *State, ctr []int32) int64 {
+	prev := [2][]int32{st.slab[r.slab], st.slab[r.slab+1]}
+	ind := [2][]int32{st.slab[r.slab+2], st.slab[r.slab+3]}
+	nt := int32(len(r.in))
+	cnt := ctr[r.off : r.off+nt]
+	for _, t := range st.dirtyTeams {
+		last := int32(-1)
+		for _, g := range st.seq[t] {
+			prev[seqSide(st, g, t)][g] = last
+			if r.sel.match(st, g, t) {
+				last = g
+			}
+		}
+	}
+	for _, t := range st.dirtyTeams {
+		if r.in[t] {
+			var n int32
+			for _, g := range st.seq[t] {
+				v := r.counts(st, prev, g, t)
+				ind[seqSide(st, g, t)][g] = v
+				n += v
+			}
+			cnt[t] = n
+		}
+		for _, g := range st.seq[t] {
+			p := &st.games[g]
+			u := p.Home + p.Away - t
+			if st.teamMark[u] || !r.in[u] {
+				continue // recounted in full, or not counted
+			}
+			side := seqSide(st, g, u)
+			if v := r.counts(st, prev, g, u); v != ind[side][g] {
+				cnt[u] += v - ind[side][g]
+				ind[side][g] = v
+			}
+		}
+	}
+	var d int64
+	for _, t := range r.teams {
+		d += r.b.dev(cnt[t])
+	}
+	if r.balance >= 0 {
+		lo, hi := r.spread(cnt)
+		d += int64(max(0, hi-lo-r.balance))
+	}
+	nu := int32(d)
+	dv := int64(nu - ctr[r.off+nt])
+	ctr[r.off+nt] = nu
+	return dv
+}
+
+func (r *restAdvantage) explain(st *State) []schemas.Violation { return r.explainWhole(st) }
 
 // scan counts, per team of the rule, its games against a better-rested
 // opponent, calling fn (when not nil) with each: team t, game g, and the
@@ -795,6 +969,8 @@ func (r *restAdvantage) spread(cnt []int32) (lo, hi int32) {
 	return lo, hi
 }
 
+// wholeDev is the deviation of the empty schedule (st nil), or of st's
+// in full.
 func (r *restAdvantage) wholeDev(st *State) int32 {
 	if st == nil {
 		return int32(r.b.dev(0)) * int32(len(r.teams))

@@ -44,6 +44,11 @@ type travel struct {
 	cosLat  []float64
 	lon     []float64
 	tz      []string
+	// Precomputed for the hot path: dist[a*n+b] is km(a, b) for located
+	// teams, and tzID a team's time zone as a small id, -1 unknown.
+	n    int32
+	dist []float64
+	tzID []int32
 }
 
 func compileTravel(b *Builder, raw json.RawMessage) (rule, error) {
@@ -85,6 +90,24 @@ func compileTravel(b *Builder, raw json.RawMessage) (rule, error) {
 		r.lat[i] = *tm.Lat * math.Pi / 180
 		r.cosLat[i] = math.Cos(r.lat[i])
 		r.lon[i] = *tm.Lon * math.Pi / 180
+	}
+	r.n = int32(n)
+	r.dist = make([]float64, n*n)
+	r.tzID = make([]int32, n)
+	zones := map[string]int32{}
+	for a := range int32(n) {
+		r.tzID[a] = -1
+		if z := r.tz[a]; z != "" {
+			if _, ok := zones[z]; !ok {
+				zones[z] = int32(len(zones))
+			}
+			r.tzID[a] = zones[z]
+		}
+		for b := range int32(n) {
+			if r.located[a] && r.located[b] {
+				r.dist[a*r.n+b] = r.km(a, b)
+			}
+		}
 	}
 	var teams []int32
 	if p.Teams != nil {
@@ -185,13 +208,15 @@ func kmOver(x float64, bound int64) int64 {
 }
 
 // tripDev is the deviation of one trip.
-func (r *travel) tripDev(tr *travelTrip) int64 {
-	if !tr.measured {
+func (r *travel) tripDev(tr *travelTrip) int64 { return r.tripKmDev(tr.km, tr.measured) }
+
+func (r *travel) tripKmDev(km float64, measured bool) int64 {
+	if !measured {
 		return 0
 	}
-	d := kmOver(tr.km, r.maxTrip)
-	if r.minTrip >= 0 && tr.km < float64(r.minTrip) {
-		d += int64(math.Ceil(float64(r.minTrip) - tr.km))
+	d := kmOver(km, r.maxTrip)
+	if r.minTrip >= 0 && km < float64(r.minTrip) {
+		d += int64(math.Ceil(float64(r.minTrip) - km))
 	}
 	return d
 }
@@ -214,10 +239,57 @@ func (r *travel) score(st *State, t int32, seq []int32, collect bool, onTrip fun
 	return season, tz
 }
 
+// teamDev is what score sums, walked as walk does but from the
+// precomputed distances and zone ids, without closures: the hot path.
 func (r *travel) teamDev(st *State, t int32, seq []int32) int32 {
-	var d int64
-	season, tz := r.score(st, t, seq, false, func(_ *travelTrip, td int64) { d += td })
-	return int32(min(d+season+tz, math.MaxInt32))
+	if st == nil {
+		return 0
+	}
+	var d, changes int64
+	var km, season float64
+	inTrip, measured, at, fromHome, zone := false, false, t, r.located[t], r.tzID[t]
+	for _, g := range pickFrom(st, r.sel, t, seq) {
+		p := &st.games[g]
+		if z := r.tzID[p.Home]; z >= 0 {
+			if zone >= 0 && z != zone {
+				changes++
+			}
+			zone = z
+		}
+		if p.Home == t && !p.Neutral {
+			if inTrip {
+				if fromHome {
+					km += r.dist[at*r.n+t]
+				}
+				season += km
+				d += r.tripKmDev(km, measured)
+				km, measured, inTrip, at = 0, false, false, t
+			}
+			continue
+		}
+		inTrip = true
+		if fromHome && r.located[p.Home] {
+			km += r.dist[at*r.n+p.Home]
+			measured = true
+			at = p.Home
+		}
+	}
+	if inTrip {
+		if fromHome {
+			km += r.dist[at*r.n+t]
+		}
+		season += km
+		d += r.tripKmDev(km, measured)
+	}
+	if z := r.tzID[t]; z >= 0 && zone >= 0 && z != zone {
+		changes++
+	}
+	sd := kmOver(season, r.maxSeason)
+	var tz int64
+	if r.maxTZ >= 0 {
+		tz = max(0, changes-r.maxTZ)
+	}
+	return int32(min(d+sd+tz, math.MaxInt32))
 }
 
 // tzSteps lists, for an explanation, where team t's path changes time

@@ -189,6 +189,14 @@ type Model struct {
 	pairLs    []listenerAt[pairListener]
 	hasBreaks bool
 	needPairs bool
+	// Selectors are compiled once per distinct Select; each has an id
+	// under which a State caches, per game, whether it selects the game
+	// from either side.
+	selIdx map[string]*selector
+	nSel   int32
+	// nSlabs is how many per-game counter slabs the rules reserved
+	// (Builder.GameSlab), each one int32 per game of the State.
+	nSlabs int
 }
 
 // Builder is handed to a kind's compile step. It resolves the ids of the
@@ -376,6 +384,14 @@ func (b *Builder) Intern(s string) int32 {
 	return id
 }
 
+// GameSlab reserves one counter per game for the rule, kept by each
+// State and zeroed whenever it evaluates from empty, and returns the
+// slab's index in State.slab.
+func (b *Builder) GameSlab() int {
+	b.m.nSlabs++
+	return b.m.nSlabs - 1
+}
+
 // OnPairs subscribes l to the set of pairs whose meetings changed.
 func (b *Builder) OnPairs(l pairListener) {
 	b.m.needPairs = true
@@ -406,6 +422,7 @@ func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, err
 		nWords:    int32(f.NumTeams()+63) / 64,
 		setIdx:    map[string]int32{},
 		dict:      map[string]int32{},
+		selIdx:    map[string]*selector{},
 	}
 	var sides []pendingSide
 	var counts []pendingCount

@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 )
@@ -40,6 +41,7 @@ type TimeRange struct {
 
 // selector is a compiled Select.
 type selector struct {
+	id          int32   // index of the State's per-game match cache
 	teams, opps []bool  // nil: any
 	roles       uint8   // role mask from the team's side
 	kinds       []int32 // nil: any
@@ -53,8 +55,28 @@ type selector struct {
 }
 
 // Selector compiles sel, naming field in errors. A nil sel selects every
-// game.
+// game. Equal Selects compile to one shared selector, so that a State
+// decides once per game placement whether it is selected.
 func (b *Builder) Selector(field string, sel *Select) (*selector, error) {
+	raw, err := json.Marshal(sel)
+	if err != nil {
+		return nil, err
+	}
+	key := string(raw)
+	if s, ok := b.m.selIdx[key]; ok {
+		return s, nil
+	}
+	s, err := b.compileSelector(field, sel)
+	if err != nil {
+		return nil, err
+	}
+	s.id = b.m.nSel
+	b.m.nSel++
+	b.m.selIdx[key] = s
+	return s, nil
+}
+
+func (b *Builder) compileSelector(field string, sel *Select) (*selector, error) {
 	s := &selector{roles: maskHA, slotLo: 0, slotHi: int32(b.Frame.NumSlots() - 1)}
 	if sel == nil {
 		return s, nil
@@ -136,17 +158,76 @@ func (b *Builder) Selector(field string, sel *Select) (*selector, error) {
 	return s, nil
 }
 
+// Bits of a State's per-game match cache entry (State.sm): the entry is
+// known, and the game is selected from its home or its away team's side.
+const (
+	smKnown uint8 = 1 << iota
+	smHome
+	smAway
+)
+
 // match reports whether game g, seen from team t, is selected. With t -1
 // the game is selected when it is from the side of either of its teams.
+// The answer for each side is cached in the State until the game moves.
 func (s *selector) match(st *State, g, t int32) bool {
 	p := &st.games[g]
 	if p.Slot < 0 {
 		return false
 	}
-	if t < 0 {
-		return s.matchSide(p, p.Home) || s.matchSide(p, p.Away)
+	c := &st.sm[g*st.m.nSel+s.id]
+	if *c == 0 {
+		v := smKnown
+		if s.matchSide(p, p.Home) {
+			v |= smHome
+		}
+		if s.matchSide(p, p.Away) {
+			v |= smAway
+		}
+		*c = v
+	}
+	switch {
+	case t < 0:
+		return *c&(smHome|smAway) != 0
+	case t == p.Home:
+		return *c&smHome != 0
+	case t == p.Away:
+		return *c&smAway != 0
 	}
 	return s.matchSide(p, t)
+}
+
+// picked returns team t's placed games in time order (st.seq[t]) that sel
+// selects from t's side. The slice is the State's: read it, do not keep
+// it past the next update.
+func (st *State) picked(sel *selector, t int32) []int32 {
+	k := t*st.m.nSel + sel.id
+	if st.pickOK[k] {
+		return st.picks[k]
+	}
+	buf := st.picks[k][:0]
+	for _, g := range st.seq[t] {
+		if sel.match(st, g, t) {
+			buf = append(buf, g)
+		}
+	}
+	st.picks[k], st.pickOK[k] = buf, true
+	return buf
+}
+
+// pickFrom returns the games of seq that sel selects from t's side: the
+// cached picked(sel, t) when seq is t's sequence, as it is for the rules,
+// else a fresh slice.
+func pickFrom(st *State, sel *selector, t int32, seq []int32) []int32 {
+	if own := st.seq[t]; len(seq) == len(own) && (len(seq) == 0 || &seq[0] == &own[0]) {
+		return st.picked(sel, t)
+	}
+	var out []int32
+	for _, g := range seq {
+		if sel.match(st, g, t) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func (s *selector) matchSide(p *Placement, t int32) bool {

@@ -46,6 +46,7 @@ type State struct {
 	own   []bool         // the game has its own start
 	sport string         // the schedule's sport, the games' default
 	games []Placement
+	gday  []int32          // per game, its Placement.Day, kept when the model needs seq
 	dict  map[string]int32 // interned strings beyond the model's
 	byID  map[string]int32
 	// teamGames lists, per team, the games it plays in (placed or not).
@@ -85,8 +86,16 @@ type State struct {
 	moved        []int32 // games whose placement changed in this update
 	movedMark    []bool
 	gctr         [][]int32 // per game listener, a counter per game
-	homePre      []int32   // per team, home games in slots 0..s
-	buf          []int32   // scratch for rules
+	slab         [][]int32 // per Builder.GameSlab, a counter per game
+	sm           []uint8   // per game and selector: the match cache (select.go)
+	// picks[t*nSel+sel] is team t's sequence narrowed to the games sel
+	// selects from t's side, valid while pickOK; dropped for the teams
+	// whose games changed.
+	picks   [][]int32
+	pickOK  []bool
+	buf2    []int32 // a second scratch for rules
+	homePre []int32 // per team, home games in slots 0..s
+	buf     []int32 // scratch for rules
 }
 
 // NewState returns an empty State for m: every game unplaced.
@@ -100,6 +109,9 @@ func (m *Model) NewState() *State {
 		seq:       make([][]int32, m.nT),
 		dict:      map[string]int32{},
 		gctr:      make([][]int32, len(m.gameLs)),
+		slab:      make([][]int32, m.nSlabs),
+		picks:     make([][]int32, m.nT*m.nSel),
+		pickOK:    make([]bool, m.nT*m.nSel),
 		hc:        make([]int16, cells),
 		ac:        make([]int16, cells),
 		nc:        make([]int16, cells),
@@ -141,11 +153,16 @@ func (st *State) reset() {
 	for t := range st.seq {
 		st.seq[t] = st.seq[t][:0]
 	}
-	st.ids, st.docs, st.own, st.games = st.ids[:0], st.docs[:0], st.own[:0], st.games[:0]
+	st.ids, st.docs, st.own, st.games, st.gday = st.ids[:0], st.docs[:0], st.own[:0], st.games[:0], st.gday[:0]
 	clear(st.byID)
 	for i := range st.gctr {
 		st.gctr[i] = st.gctr[i][:0]
 	}
+	for i := range st.slab {
+		st.slab[i] = st.slab[i][:0]
+	}
+	st.sm = st.sm[:0]
+	clear(st.pickOK)
 	for i := range st.m.Constraints {
 		st.dev[i] = st.m.Constraints[i].r.init(st.ctr)
 	}
@@ -206,12 +223,17 @@ func (st *State) Load(s *schemas.Schedule) error {
 		st.docs = append(st.docs, *g)
 		st.own = append(st.own, g.Start != "")
 		st.games = append(st.games, Placement{Home: p.Home, Away: p.Away, Slot: -1, Neutral: p.Neutral})
+		st.gday = append(st.gday, 0)
 		st.teamGames[p.Home] = append(st.teamGames[p.Home], idx)
 		st.teamGames[p.Away] = append(st.teamGames[p.Away], idx)
 	}
 	for i := range st.gctr {
 		st.gctr[i] = append(st.gctr[i], make([]int32, len(s.Games))...)
 	}
+	for i := range st.slab {
+		st.slab[i] = append(st.slab[i], make([]int32, len(s.Games))...)
+	}
+	st.sm = append(st.sm, make([]uint8, len(s.Games)*int(st.m.nSel))...)
 	st.movedMark = append(st.movedMark[:0], make([]bool, len(s.Games))...)
 	st.Apply(st.moves)
 	st.moves = st.moves[:0]
@@ -248,6 +270,11 @@ func (st *State) Reload() {
 	for i := range st.gctr {
 		clear(st.gctr[i])
 	}
+	for i := range st.slab {
+		clear(st.slab[i])
+	}
+	clear(st.sm)
+	clear(st.pickOK)
 	st.recount()
 	st.Apply(st.moves)
 	st.moves = st.moves[:0]
@@ -410,6 +437,12 @@ func (st *State) Apply(moves []Move) {
 			st.retarget(g, cur, mv.To)
 		}
 		st.games[g] = mv.To
+		if st.m.needSeq {
+			st.gday[g] = mv.To.Day() // the sequence kinds' dates
+		}
+		if n := st.m.nSel; n > 0 {
+			clear(st.sm[g*n : (g+1)*n])
+		}
 		st.place(g, mv.To, +1)
 	}
 	st.finish()
@@ -739,6 +772,7 @@ func (st *State) finish() {
 	if m.needSeq {
 		for _, t := range st.dirtyTeams {
 			st.seq[t] = st.sortedGames(t, st.seq[t][:0])
+			clear(st.pickOK[t*m.nSel : (t+1)*m.nSel])
 		}
 	}
 	if len(st.moved) > 0 {
@@ -809,8 +843,16 @@ func (st *State) Clone() *State {
 	for i := range st.gctr {
 		c.gctr[i] = slices.Clone(st.gctr[i])
 	}
+	c.slab = make([][]int32, len(st.slab))
+	for i := range st.slab {
+		c.slab[i] = slices.Clone(st.slab[i])
+	}
+	c.sm = slices.Clone(st.sm)
+	c.picks = make([][]int32, len(st.picks))
+	c.pickOK = make([]bool, len(st.pickOK))
 	c.movedMark = make([]bool, len(st.movedMark))
 	c.games = slices.Clone(st.games)
+	c.gday = slices.Clone(st.gday)
 	c.byID = make(map[string]int32, len(st.byID))
 	for k, v := range st.byID {
 		c.byID[k] = v
@@ -832,9 +874,13 @@ func (st *State) Clone() *State {
 	c.before = slices.Clone(st.before)
 	c.changed = slices.Clone(st.changed)
 	c.homePre = slices.Clone(st.homePre)
-	c.moved, c.deltas, c.dirtyCells, c.cellSnap, c.dirtyBrk, c.dirtyTeams, c.patternTeams, c.dirtyPairs, c.moves, c.buf = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	c.moved, c.deltas, c.dirtyCells, c.cellSnap, c.dirtyBrk, c.dirtyTeams, c.patternTeams, c.dirtyPairs, c.moves, c.buf, c.buf2 = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return &c
 }
+
+// day returns game g's local date, as Placement.Day, for the rules that
+// keep sequences (Builder.OnSequences).
+func (st *State) day(g int32) int32 { return st.gday[g] }
 
 // NumGames returns the number of games the state holds.
 func (st *State) NumGames() int { return len(st.games) }
