@@ -4,35 +4,44 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ErrInvalidOption is wrapped by the errors of StreamOptions.Validate and
-// StartEmbedded for a setting that cannot work.
-var ErrInvalidOption = errors.New("invalid option")
-
-// StreamOptions are the operator's settings for the three streams.
+// StreamOptions are the operator's settings for the three streams
+// (CONTRACT §5). Start from DefaultStreamOptions.
 type StreamOptions struct {
-	// MaxAge is how long messages are kept, so operators can replay
-	// (STREAM_MAX_AGE).
+	// MaxAge is how long messages are kept, and so how far back requests
+	// can be replayed (STREAM_MAX_AGE).
 	MaxAge time.Duration
-	// MaxBytes caps each stream's size (STREAM_MAX_BYTES); the oldest
-	// messages go first.
+	// MaxBytes caps each stream's size (STREAM_MAX_BYTES); past it the
+	// oldest messages are discarded.
 	MaxBytes int64
-	// DedupWindow is how long a Nats-Msg-Id is remembered (DEDUP_WINDOW).
+	// DedupWindow is how long a Nats-Msg-Id is remembered, so a request
+	// or result published twice within it is stored once (DEDUP_WINDOW).
 	DedupWindow time.Duration
-	// Replicas per stream, for a cluster (default 1).
+	// Replicas per stream, for a cluster: 1 to 5.
 	Replicas int
 }
 
-// DefaultStreamOptions are CONTRACT §5's defaults: 30 days, 10 GiB, 2m.
+// maxReplicas is JetStream's limit.
+const maxReplicas = 5
+
+// DefaultStreamOptions returns CONTRACT §5's defaults: 30 days, 10 GiB, a
+// two-minute deduplication window and one replica.
 func DefaultStreamOptions() StreamOptions {
-	return StreamOptions{MaxAge: 30 * 24 * time.Hour, MaxBytes: 10 << 30, DedupWindow: 2 * time.Minute, Replicas: 1}
+	return StreamOptions{
+		MaxAge:      30 * 24 * time.Hour,
+		MaxBytes:    10 << 30,
+		DedupWindow: 2 * time.Minute,
+		Replicas:    1,
+	}
 }
 
-// Validate checks the options; errors wrap ErrInvalidOption.
+// Validate reports the first setting that cannot work, in an error that
+// wraps ErrInvalidOption and names the setting's environment variable.
 func (o StreamOptions) Validate() error {
 	switch {
 	case o.MaxAge <= 0:
@@ -42,17 +51,22 @@ func (o StreamOptions) Validate() error {
 	case o.DedupWindow <= 0:
 		return fmt.Errorf("%w: DEDUP_WINDOW must be positive, got %s", ErrInvalidOption, o.DedupWindow)
 	case o.DedupWindow > o.MaxAge:
+		// The server refuses it too, with a less helpful message.
 		return fmt.Errorf("%w: DEDUP_WINDOW (%s) must not exceed STREAM_MAX_AGE (%s)", ErrInvalidOption, o.DedupWindow, o.MaxAge)
-	case o.Replicas < 0:
-		return fmt.Errorf("%w: replicas must not be negative", ErrInvalidOption)
+	case o.Replicas < 1 || o.Replicas > maxReplicas:
+		return fmt.Errorf("%w: stream replicas must be 1 to %d, got %d", ErrInvalidOption, maxReplicas, o.Replicas)
 	}
 	return nil
 }
 
-// StreamConfigs are the three streams under o: limits retention (nothing
-// is removed by consumption, so a stream can be replayed), file storage,
-// and the deduplication window on every one, since requests, results and
-// dead letters all carry Nats-Msg-Id.
+// StreamConfigs returns the configurations of the three streams under o,
+// in the order StreamEval, StreamResults, StreamDLQ. All three keep
+// messages by limits (consuming removes nothing, so requests can be
+// replayed), on file, discarding the oldest first, and deduplicate by
+// Nats-Msg-Id, since requests, results and dead letters all carry one.
+//
+// It sets only fields that nats-server 2.9 knows, so the streams can be
+// created on old servers too. It does not validate o.
 func StreamConfigs(o StreamOptions) []jetstream.StreamConfig {
 	mk := func(name, subject, desc string) jetstream.StreamConfig {
 		return jetstream.StreamConfig{
@@ -69,22 +83,31 @@ func StreamConfigs(o StreamOptions) []jetstream.StreamConfig {
 		}
 	}
 	return []jetstream.StreamConfig{
-		mk(StreamEval, "flextime.eval.>", "flextime evaluation requests"),
-		mk(StreamResults, "flextime.results.>", "flextime evaluation results"),
-		mk(StreamDLQ, "flextime.dlq.>", "flextime dead letters: rejected requests with their reason"),
+		mk(StreamEval, evalPrefix+">", "flextime evaluation requests"),
+		mk(StreamResults, resultPrefix+">", "flextime evaluation results"),
+		mk(StreamDLQ, dlqPrefix+">", "flextime dead letters: rejected requests with their reason"),
 	}
 }
 
-// StreamChange says what ApplyStreams did to one stream: "created",
-// "updated" or "unchanged".
+// What ApplyStreams did to a stream, in StreamChange.Action.
+const (
+	StreamCreated   = "created"
+	StreamUpdated   = "updated"
+	StreamUnchanged = "unchanged"
+)
+
+// StreamChange says what ApplyStreams did to one stream: Action is
+// StreamCreated, StreamUpdated or StreamUnchanged.
 type StreamChange struct {
 	Stream string
 	Action string
 }
 
-// ApplyStreams creates the streams that do not exist and updates those
-// whose settings differ from o. It is idempotent: a second run reports
-// every stream unchanged.
+// ApplyStreams makes the server's three streams match o: it creates those
+// that do not exist and updates those whose settings differ. It is
+// idempotent: run again with the same o, it reports every stream
+// unchanged. Invalid options return an error wrapping ErrInvalidOption
+// before anything is sent.
 func ApplyStreams(ctx context.Context, js jetstream.JetStream, o StreamOptions) ([]StreamChange, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -92,44 +115,79 @@ func ApplyStreams(ctx context.Context, js jetstream.JetStream, o StreamOptions) 
 	return ApplyStreamConfigs(ctx, js, StreamConfigs(o))
 }
 
-// ApplyStreamConfigs is ApplyStreams for any stream configurations.
+// ApplyStreamConfigs is ApplyStreams for any stream configurations, such
+// as StreamConfigs' renamed for a test on a shared server. It applies them
+// in order and returns one change per configuration; on an error it
+// returns the changes made so far with it.
+//
+// Only the fields StreamConfigs sets are compared and updated (subjects,
+// retention, storage, discard policy, age and size limits, deduplication
+// window, replicas, description). Other settings a stream has, such as an
+// operator's compression or message-count limit, are kept.
 func ApplyStreamConfigs(ctx context.Context, js jetstream.JetStream, cfgs []jetstream.StreamConfig) ([]StreamChange, error) {
-	var out []StreamChange
+	out := make([]StreamChange, 0, len(cfgs))
 	for _, cfg := range cfgs {
-		s, err := js.Stream(ctx, cfg.Name)
-		switch {
-		case errors.Is(err, jetstream.ErrStreamNotFound):
-			if _, err := js.CreateStream(ctx, cfg); err != nil {
-				return out, fmt.Errorf("creating stream %s: %w", cfg.Name, err)
-			}
-			out = append(out, StreamChange{cfg.Name, "created"})
-			continue
-		case err != nil:
-			return out, fmt.Errorf("looking up stream %s: %w", cfg.Name, err)
+		action, err := applyStream(ctx, js, cfg)
+		if err != nil {
+			return out, err
 		}
-		if sameStream(s.CachedInfo().Config, cfg) {
-			out = append(out, StreamChange{cfg.Name, "unchanged"})
-			continue
-		}
-		if _, err := js.UpdateStream(ctx, cfg); err != nil {
-			return out, fmt.Errorf("updating stream %s: %w", cfg.Name, err)
-		}
-		out = append(out, StreamChange{cfg.Name, "updated"})
+		out = append(out, StreamChange{Stream: cfg.Name, Action: action})
 	}
 	return out, nil
 }
 
-// sameStream compares the settings ApplyStreams manages.
-func sameStream(have, want jetstream.StreamConfig) bool {
-	if len(have.Subjects) != len(want.Subjects) {
-		return false
-	}
-	for i := range have.Subjects {
-		if have.Subjects[i] != want.Subjects[i] {
-			return false
+func applyStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) (string, error) {
+	s, err := js.Stream(ctx, want.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		_, err = js.CreateStream(ctx, want)
+		if err == nil {
+			return StreamCreated, nil
 		}
+		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return "", fmt.Errorf("creating stream %s: %w", want.Name, err)
+		}
+		// Another instance created it, with other settings, since we
+		// looked: compare with what it made.
+		s, err = js.Stream(ctx, want.Name)
 	}
-	return have.Retention == want.Retention && have.Storage == want.Storage && have.Discard == want.Discard &&
-		have.MaxAge == want.MaxAge && have.MaxBytes == want.MaxBytes && have.Duplicates == want.Duplicates &&
-		max(have.Replicas, 1) == max(want.Replicas, 1) && have.Description == want.Description
+	if err != nil {
+		return "", fmt.Errorf("reading stream %s: %w", want.Name, err)
+	}
+	have := s.CachedInfo().Config
+	if sameManaged(have, want) {
+		return StreamUnchanged, nil
+	}
+	if _, err := js.UpdateStream(ctx, overlay(have, want)); err != nil {
+		return "", fmt.Errorf("updating stream %s: %w", want.Name, err)
+	}
+	return StreamUpdated, nil
+}
+
+// sameManaged compares the fields ApplyStreamConfigs manages.
+func sameManaged(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) &&
+		have.Description == want.Description &&
+		have.Retention == want.Retention &&
+		have.Storage == want.Storage &&
+		have.Discard == want.Discard &&
+		have.MaxAge == want.MaxAge &&
+		have.MaxBytes == want.MaxBytes &&
+		have.Duplicates == want.Duplicates &&
+		max(have.Replicas, 1) == max(want.Replicas, 1)
+}
+
+// overlay returns have with the managed fields of want, so an update
+// leaves the rest of the stream's settings as they are.
+func overlay(have, want jetstream.StreamConfig) jetstream.StreamConfig {
+	cfg := have
+	cfg.Subjects = want.Subjects
+	cfg.Description = want.Description
+	cfg.Retention = want.Retention
+	cfg.Storage = want.Storage
+	cfg.Discard = want.Discard
+	cfg.MaxAge = want.MaxAge
+	cfg.MaxBytes = want.MaxBytes
+	cfg.Duplicates = want.Duplicates
+	cfg.Replicas = want.Replicas
+	return cfg
 }

@@ -1,37 +1,42 @@
 package broker
 
-import (
-	"strings"
-)
+import "strings"
 
-// The streams and subjects of CONTRACT §3.
+// The streams and subjects of CONTRACT §3. Request, result and dead-letter
+// subjects are built by EvalSubject, ResultSubject and DLQSubject.
 const (
-	StreamEval    = "FLEXTIME_EVAL"
+	// StreamEval holds evaluation requests, flextime.eval.<sport>.<schedule_id>.
+	StreamEval = "FLEXTIME_EVAL"
+	// StreamResults holds evaluation results, flextime.results.<sport>.<schedule_id>.
 	StreamResults = "FLEXTIME_RESULTS"
-	StreamDLQ     = "FLEXTIME_DLQ"
+	// StreamDLQ holds rejected requests, flextime.dlq.<sport>.
+	StreamDLQ = "FLEXTIME_DLQ"
 
 	// SubjectConstraintsChanged is announced on core NATS (no stream)
-	// whenever a constraint set changes; every instance reloads.
+	// whenever a constraint set changes, so that every instance reloads.
 	SubjectConstraintsChanged = "flextime.constraints.changed"
 )
 
-// Token makes s safe as one subject token: every character that is not a
-// letter, digit, '-' or '_' becomes '_'. An empty s becomes "_".
+const (
+	evalPrefix   = "flextime.eval."
+	resultPrefix = "flextime.results."
+	dlqPrefix    = "flextime.dlq."
+)
+
+// Token makes s safe as one subject token: every character that is not an
+// ASCII letter, digit, '-' or '_' becomes '_', one '_' per character (so
+// "café" is "caf_"). An empty s becomes "_". Restricting tokens to ASCII
+// keeps '.', '*', '>' and whitespace, which NATS gives a meaning, out of
+// them, and keeps subjects easy to type in a shell.
 func Token(s string) string {
 	if s == "" {
 		return "_"
 	}
-	ok := true
-	for _, r := range s {
-		if !tokenRune(r) {
-			ok = false
-			break
-		}
-	}
-	if ok {
+	if strings.IndexFunc(s, func(r rune) bool { return !tokenRune(r) }) < 0 {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, r := range s {
 		if tokenRune(r) {
 			b.WriteRune(r)
@@ -42,37 +47,34 @@ func Token(s string) string {
 	return b.String()
 }
 
-// tokenRune: letters and digits of any script, '-' and '_'. Not '.', '*',
-// '>' or whitespace, which NATS gives a meaning.
 func tokenRune(r rune) bool {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
-		return true
-	}
-	return false
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
 }
 
-// EvalSubject is where requests for a schedule go:
-// flextime.eval.<sport>.<schedule_id>.
+// EvalSubject is where requests for a schedule are published:
+// flextime.eval.<sport>.<schedule_id>, each part passed through Token.
 func EvalSubject(sport, scheduleID string) string {
-	return "flextime.eval." + Token(sport) + "." + Token(scheduleID)
+	return evalPrefix + Token(sport) + "." + Token(scheduleID)
 }
 
-// ResultSubject is where a schedule's results go:
-// flextime.results.<sport>.<schedule_id>.
+// ResultSubject is where a schedule's results are published:
+// flextime.results.<sport>.<schedule_id>, each part passed through Token.
 func ResultSubject(sport, scheduleID string) string {
-	return "flextime.results." + Token(sport) + "." + Token(scheduleID)
+	return resultPrefix + Token(sport) + "." + Token(scheduleID)
 }
 
-// DLQSubject is where a sport's dead letters go: flextime.dlq.<sport>.
+// DLQSubject is where a sport's dead letters are published:
+// flextime.dlq.<sport>, the sport passed through Token.
 func DLQSubject(sport string) string {
-	return "flextime.dlq." + Token(sport)
+	return dlqPrefix + Token(sport)
 }
 
 // ParseEvalSubject splits a request subject into its sport and schedule
-// tokens; ok is false for any other subject.
+// tokens, as they appear in the subject (already passed through Token by
+// the publisher). ok is false for any subject that is not exactly
+// flextime.eval.<sport>.<schedule_id> with two non-empty tokens.
 func ParseEvalSubject(subj string) (sport, scheduleID string, ok bool) {
-	rest, found := strings.CutPrefix(subj, "flextime.eval.")
+	rest, found := strings.CutPrefix(subj, evalPrefix)
 	if !found {
 		return "", "", false
 	}
