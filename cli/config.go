@@ -38,6 +38,10 @@ var settings = []setting{
 	{"CONSUMER_NAME", "evaluator", "the durable consumer every instance shares"},
 	{"ACK_WAIT", "30s", "redelivery after this long without an ack"},
 	{"SHUTDOWN_TIMEOUT", "30s", "graceful shutdown deadline"},
+	{"DATABASE_URL", "", "Postgres for the constraint store and the history (postgres://user:password@host:5432/db)"},
+	{"DB_POOL_MIN", "2", "Postgres connections kept open"},
+	{"DB_POOL_MAX", "10", "Postgres connections at most"},
+	{"DB_TIMEOUT", "30000", "deadline of each Postgres operation (ms or Go duration)"},
 }
 
 // flagName is the flag of an environment name: NATS_URL is nats-url.

@@ -14,9 +14,10 @@ import (
 func (a *app) constraintsCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "constraints",
-		Short: "Inspect the constraint catalogue",
+		Short: "Inspect the constraint catalogue and manage the constraint store (DATABASE_URL)",
 		RunE:  groupRun,
 	}
+	cmd.AddCommand(a.storeCommands()...)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "kinds",
 		Short: "List the constraint kinds, one per line: NAME<TAB>description",

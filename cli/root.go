@@ -94,6 +94,7 @@ included), 2 for bad input or usage, 1 for any other failure.`,
 		a.cacheCommand(),
 		a.replayCommand(),
 		a.versionCommand(),
+		a.migrateCommand(),
 	)
 	tidyUsage(root)
 	return root
