@@ -179,3 +179,13 @@ func (c *config) logger(w io.Writer) (*slog.Logger, error) {
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl})), nil
 }
+
+// SettingNames returns the environment name of every setting flextime
+// reads, in the order of its table: CONTRACT §5 and what flextime adds.
+func SettingNames() []string {
+	names := make([]string, len(settings))
+	for i, s := range settings {
+		names[i] = s.env
+	}
+	return names
+}

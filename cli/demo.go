@@ -92,9 +92,11 @@ func (a *app) demo(cmd *cobra.Command, sport string, moves int, seed uint64) err
 		return err
 	}
 	o.listen, o.dataDir, o.port = "127.0.0.1:0", filepath.Join(dir, "nats"), 0
+	// The demo needs no servers: no history, whatever DATABASE_URL says.
+	o.db = nil
 
 	ctx := cmd.Context()
-	svc, err := startService(ctx, log, o, src)
+	svc, err := startService(ctx, log, o, fileSource{src})
 	if err != nil {
 		return err
 	}

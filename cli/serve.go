@@ -30,7 +30,9 @@ import (
 var serveSettings = []string{"PORT", "LOG_LEVEL", "NATS_URL", "NATS_CREDS", "NATS_LISTEN", "DATA_DIR",
 	"MAX_WORKERS", "EVALUATION_TIMEOUT", "STREAM_MAX_AGE", "STREAM_MAX_BYTES", "DEDUP_WINDOW",
 	"CONSUMER_NAME", "ACK_WAIT", "SHUTDOWN_TIMEOUT",
-	"REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "CACHE_TTL", "CACHE_MAX_SIZE", "CACHE_VERIFY_RATE"}
+	"REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "CACHE_TTL", "CACHE_MAX_SIZE", "CACHE_VERIFY_RATE",
+	"DATABASE_URL", "DB_POOL_MIN", "DB_POOL_MAX", "DB_TIMEOUT",
+	"HISTORY_BATCH_SIZE", "HISTORY_FLUSH_INTERVAL", "HISTORY_RETENTION"}
 
 func (a *app) serveCommand() *cobra.Command {
 	var constraintsPath string
@@ -44,9 +46,15 @@ confirmed. Bad input goes to FLEXTIME_DLQ with its reason.
 
 Without NATS_URL it starts an embedded JetStream server on NATS_LISTEN that
 keeps its data under DATA_DIR. Constraints come from --constraints FILE
-(a JSON array or NDJSON of constraint documents), reloaded on SIGHUP and on
-flextime.constraints.changed. The first SIGINT or SIGTERM stops gracefully
-within SHUTDOWN_TIMEOUT; a second one forces the exit.`,
+(a JSON array or NDJSON of constraint documents) or, without it, from the
+constraint store of DATABASE_URL; either is reloaded on SIGHUP and on
+flextime.constraints.changed. With DATABASE_URL, serve applies the
+migrations at start and writes every evaluation to history: a request is
+acked only once its result is confirmed and its history committed. With
+REDIS_URL, evaluation state is shared with the other instances.
+
+The first SIGINT or SIGTERM stops gracefully within SHUTDOWN_TIMEOUT; a
+second one forces the exit.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd, constraintsPath)
@@ -65,7 +73,10 @@ type service struct {
 	emb      *broker.Embedded
 	nc       *nats.Conn
 	js       jetstream.JetStream
-	src      *store.File
+	src      constraintSource
+	reloader *reloader
+	db       *database
+	stop     context.CancelFunc
 	cons     *consumer.Consumer
 	cache    *cache.Cache
 	rdb      *redis.Client
@@ -81,6 +92,7 @@ type serviceOptions struct {
 	port                            int
 	streams                         broker.StreamOptions
 	consumer                        consumer.Config
+	db                              *dbOptions
 	cfg                             *config
 }
 
@@ -122,6 +134,9 @@ func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
 	if err := cc.Validate(); err != nil {
 		return o, usagef("%v", err)
 	}
+	if o.db, err = readDBOptions(cfg); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -135,12 +150,16 @@ func (a *app) serve(cmd *cobra.Command, constraintsPath string) error {
 	if err != nil {
 		return err
 	}
-	if constraintsPath == "" {
-		return usagef("no constraint source: give --constraints FILE (or, once the store exists, DATABASE_URL)")
-	}
-	src, err := store.OpenFile(constraintsPath)
-	if err != nil {
-		return inFile(constraintsPath, err)
+	var src constraintSource
+	switch {
+	case constraintsPath != "":
+		f, err := store.OpenFile(constraintsPath)
+		if err != nil {
+			return inFile(constraintsPath, err)
+		}
+		src = fileSource{f}
+	case o.db == nil:
+		return usagef("no constraint source: give --constraints FILE, or DATABASE_URL for the constraint store")
 	}
 	ctx := cmd.Context()
 	svc, err := startService(ctx, log, o, src)
@@ -158,7 +177,7 @@ func (a *app) serve(cmd *cobra.Command, constraintsPath string) error {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				svc.reload("SIGHUP")
+				svc.reloader.trigger("SIGHUP")
 			}
 		}
 	}()
@@ -166,9 +185,10 @@ func (a *app) serve(cmd *cobra.Command, constraintsPath string) error {
 }
 
 // startService connects (starting the embedded server when there is no
-// NATS_URL), applies the streams, builds the consumer and starts the HTTP
-// surface. It does not start consuming: run does.
-func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *store.File) (_ *service, err error) {
+// NATS_URL), applies the streams, opens Postgres when there is a
+// DATABASE_URL, builds the consumer and starts the HTTP surface. A nil src
+// means the constraint store. It does not start consuming: run does.
+func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src constraintSource) (_ *service, err error) {
 	svc := &service{log: log, src: src, reg: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
@@ -186,8 +206,7 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *
 			}
 			return nil, fmt.Errorf("starting the embedded NATS server: %w", err)
 		}
-		svc.url = svc.emb.ClientURL()
-		log.Info("embedded NATS server with JetStream", "url", svc.url, "data_dir", o.dataDir)
+		svc.url = svc.emb.ClientURL() // StartEmbedded logs it
 	}
 	svc.nc, svc.js, err = broker.Connect(ctx, broker.ConnectOptions{URL: svc.url, Creds: o.creds, Name: "flextime serve", Logger: log})
 	if err != nil {
@@ -200,6 +219,22 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *
 	for _, ch := range changes {
 		log.Info("stream", "name", ch.Stream, "action", ch.Action)
 	}
+	var opts []consumer.Option
+	if o.db != nil {
+		if svc.db, err = openDatabase(ctx, log, o.db, svc.reg); err != nil {
+			return nil, err
+		}
+		opts = append(opts, consumer.WithHistory(historyWriter{svc.db.writer}))
+		if src == nil {
+			svc.src = storeSource{svc.db.store}
+		} else {
+			log.Info("constraints come from the file; DATABASE_URL serves the history only", src.Describe()...)
+		}
+	}
+	var bg context.Context
+	bg, svc.stop = context.WithCancel(context.WithoutCancel(ctx))
+	svc.reloader = newReloader(svc.src, log, dbTimeout(o.db), svc.reg)
+	go svc.reloader.run(bg)
 	met := consumer.NewMetrics(svc.reg)
 	svc.cache, svc.rdb, err = newCache(o.cfg, log, svc.reg)
 	if err != nil {
@@ -212,8 +247,8 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *
 		}
 		cancel()
 	}
-	svc.cons, err = consumer.New(svc.js, src, o.consumer, consumer.WithLogger(log), consumer.WithMetrics(met),
-		consumer.WithCache(svc.cache))
+	opts = append(opts, consumer.WithLogger(log), consumer.WithMetrics(met), consumer.WithCache(svc.cache))
+	svc.cons, err = consumer.New(svc.js, svc.src, o.consumer, opts...)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
@@ -224,7 +259,7 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *
 		return nil, fmt.Errorf("subscribing to %s: %w", CacheSubjectFlush, err)
 	}
 	if _, err := svc.nc.Subscribe(broker.SubjectConstraintsChanged, func(*nats.Msg) {
-		svc.reload(broker.SubjectConstraintsChanged)
+		svc.reloader.trigger(broker.SubjectConstraintsChanged)
 	}); err != nil {
 		return nil, fmt.Errorf("subscribing to %s: %w", broker.SubjectConstraintsChanged, err)
 	}
@@ -242,7 +277,10 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *
 			return false, "not connected to " + svc.url + " (" + svc.nc.Status().String() + ")"
 		},
 		"consumer":    svc.cons.Ready,
-		"constraints": func() (bool, string) { return true, "" },
+		"constraints": svc.reloader.ready,
+	}
+	if svc.db != nil {
+		checks["history"] = svc.db.healthy
 	}
 	svc.http = &http.Server{Handler: api.Handler(checks, svc.reg), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -250,9 +288,8 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src *
 			log.Error("http server", "error", err)
 		}
 	}()
-	docs, sports := src.Summary()
-	log.Info("serving", "http", svc.httpAddr, "constraints", src.Path(), "documents", docs, "sports", sports,
-		"workers", svc.cons.Config().Workers, "consumer", svc.cons.Config().Durable)
+	log.Info("serving", append([]any{"http", svc.httpAddr, "history", svc.db != nil, "redis", svc.rdb != nil,
+		"workers", svc.cons.Config().Workers, "consumer", svc.cons.Config().Durable}, svc.src.Describe()...)...)
 	return svc, nil
 }
 
@@ -261,23 +298,28 @@ func (svc *service) run(ctx context.Context) error {
 	return svc.cons.Run(ctx)
 }
 
-// reload re-reads the constraint file; a bad file keeps the last good set.
-func (svc *service) reload(why string) {
-	if err := svc.src.Reload(); err != nil {
-		svc.log.Error("constraint reload failed; keeping the last good set", "trigger", why, "error", err)
-		return
+// dbTimeout is DB_TIMEOUT, or none without a database.
+func dbTimeout(o *dbOptions) time.Duration {
+	if o == nil {
+		return 0
 	}
-	docs, sports := svc.src.Summary()
-	svc.log.Info("constraints reloaded", "trigger", why, "documents", docs, "sports", sports)
+	return o.timeout
 }
 
-// close stops the HTTP surface, drains the connection and stops the
+// close stops the HTTP surface, the reloader and the history writer
+// (which flushes what it holds), drains the connection and stops the
 // embedded server, in that order.
 func (svc *service) close() {
 	if svc.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = svc.http.Shutdown(ctx)
 		cancel()
+	}
+	if svc.stop != nil {
+		svc.stop()
+	}
+	if svc.db != nil {
+		svc.db.close()
 	}
 	if svc.nc != nil {
 		_ = svc.nc.Drain()

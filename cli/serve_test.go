@@ -67,6 +67,9 @@ type server struct {
 	done       chan int
 }
 
+// startServe runs serve on free ports until the test ends, and waits
+// until it is ready. Without constraints it reads the constraint store
+// (give --database-url in extra).
 func startServe(t *testing.T, constraints string, extra ...string) *server {
 	t.Helper()
 	noServers(t)
@@ -79,8 +82,12 @@ func startServe(t *testing.T, constraints string, extra ...string) *server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	args := append([]string{"serve", "--constraints", constraints, "--nats-listen", s.nats,
-		"--data-dir", t.TempDir(), "--port", fmt.Sprint(httpPort), "--shutdown-timeout", "5s"}, extra...)
+	args := []string{"serve", "--nats-listen", s.nats,
+		"--data-dir", t.TempDir(), "--port", fmt.Sprint(httpPort), "--shutdown-timeout", "5s"}
+	if constraints != "" {
+		args = append(args, "--constraints", constraints)
+	}
+	args = append(args, extra...)
 	go func() {
 		s.done <- Main(ctx, args, strings.NewReader(""), &bytes.Buffer{}, s.stderr)
 	}()

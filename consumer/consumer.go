@@ -89,7 +89,9 @@ type HistoryRecord struct {
 
 // HistoryWriter commits evaluation records. Submit may block while its
 // queue is full; the channel it returns gets nil once the record is
-// committed, or why it was not.
+// committed, or why it was not. An error wrapping schemas.ErrInvalid
+// means the record can never be stored: the request is dead-lettered as
+// bad input. Any other error is an outage, and the request is retried.
 type HistoryWriter interface {
 	Submit(ctx context.Context, rec HistoryRecord) (<-chan error, error)
 }
@@ -344,7 +346,7 @@ func (c *Consumer) work(msg jetstream.Msg) {
 		p.hist, err = c.history.Submit(ctx, rec)
 		cancel()
 		if err != nil {
-			p.histErr = dependency("writing history", err)
+			p.histErr = historyError(err)
 		}
 	}
 	// The slot is freed once the acker has room, not before: a full
@@ -454,7 +456,7 @@ func (c *Consumer) awaitHistory(work context.Context, p pendingAck) error {
 	select {
 	case err := <-p.hist:
 		if err != nil {
-			return dependency("writing history", err)
+			return historyError(err)
 		}
 		return nil
 	case <-timer.C:
@@ -462,6 +464,16 @@ func (c *Consumer) awaitHistory(work context.Context, p pendingAck) error {
 	case <-work.Done():
 		return fmt.Errorf("%w: history not committed before the deadline", ErrShutdown)
 	}
+}
+
+// historyError classes a history failure: an outage, unless the writer
+// says the record itself can never be stored (an error wrapping
+// schemas.ErrInvalid), which is bad input.
+func historyError(err error) error {
+	if errors.Is(err, schemas.ErrInvalid) {
+		return badInput(fmt.Errorf("writing history: %w", err))
+	}
+	return dependency("writing history", err)
 }
 
 // settle carries out Decide's verdict on msg.

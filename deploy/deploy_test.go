@@ -19,26 +19,17 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flextime/flextime/cli"
 )
 
 // The repository root, relative to this package's directory.
 const root = ".."
 
-// settings are the environment variables flextime reads (CONTRACT.md
-// section 5, plus the history settings being added). Deployment files may
+// settings are the environment variables flextime reads: its own table
+// (CONTRACT.md section 5 and what flextime adds). Deployment files may
 // set only these for the flextime process.
-var settings = []string{
-	"PORT", "LOG_LEVEL",
-	"NATS_URL", "NATS_CREDS", "NATS_LISTEN", "DATA_DIR",
-	"MAX_WORKERS", "EVALUATION_TIMEOUT",
-	"STREAM_MAX_AGE", "STREAM_MAX_BYTES", "DEDUP_WINDOW",
-	"CONSUMER_NAME", "ACK_WAIT", "SHUTDOWN_TIMEOUT",
-	"DATABASE_URL", "DB_POOL_MIN", "DB_POOL_MAX", "DB_TIMEOUT",
-	"REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS",
-	"CACHE_TTL", "CACHE_MAX_SIZE",
-	"HISTORY_BATCH_SIZE", "HISTORY_FLUSH_INTERVAL", "HISTORY_RETENTION",
-	"API_KEY",
-}
+var settings = cli.SettingNames()
 
 // durationSettings take a Go duration or bare milliseconds.
 var durationSettings = []string{

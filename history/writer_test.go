@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flextime/flextime/history"
+	"github.com/flextime/flextime/internal/tcpproxy"
 	"github.com/flextime/flextime/schemas"
 )
 
@@ -368,7 +369,7 @@ func TestShutdownFlushes(t *testing.T) {
 // records succeed and each request has exactly one summary.
 func TestOutage(t *testing.T) {
 	dsn, pool := setup(t)
-	px := newProxy(t, upstream(t, dsn))
+	px := tcpproxy.New(t, upstream(t, dsn))
 	viaPool := newPool(t, viaProxy(t, dsn, px.Addr()))
 	w := startWriter(t, viaPool, history.Config{FlushInterval: 5 * time.Millisecond, Timeout: 2 * time.Second})
 

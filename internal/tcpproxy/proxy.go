@@ -1,15 +1,19 @@
-package history_test
+// Package tcpproxy forwards TCP connections to a server and can cut them
+// all, to play an outage of Postgres or Redis in a test without touching
+// the machine's shared servers.
+package tcpproxy
 
 import (
 	"io"
 	"net"
+	"net/url"
 	"sync"
 	"testing"
 )
 
-// proxy forwards TCP connections to a server, and can cut them all and
-// refuse new ones, to play a Postgres outage without touching Postgres.
-type proxy struct {
+// Proxy forwards TCP connections to a server, and can cut them all and
+// refuse new ones.
+type Proxy struct {
 	ln     net.Listener
 	target string
 
@@ -19,13 +23,15 @@ type proxy struct {
 	wg    sync.WaitGroup
 }
 
-func newProxy(t testing.TB, target string) *proxy {
+// New starts a proxy to target on a free port of 127.0.0.1; it stops when
+// the test ends.
+func New(t testing.TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.close)
@@ -33,9 +39,9 @@ func newProxy(t testing.TB, target string) *proxy {
 }
 
 // Addr is where clients connect.
-func (p *proxy) Addr() string { return p.ln.Addr().String() }
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
-func (p *proxy) accept() {
+func (p *Proxy) accept() {
 	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
@@ -58,7 +64,7 @@ func (p *proxy) accept() {
 	}
 }
 
-func (p *proxy) serve(c net.Conn) {
+func (p *Proxy) serve(c net.Conn) {
 	defer p.drop(c)
 	up, err := net.Dial("tcp", p.target)
 	if err != nil {
@@ -82,7 +88,7 @@ func (p *proxy) serve(c net.Conn) {
 	<-done
 }
 
-func (p *proxy) drop(c net.Conn) {
+func (p *Proxy) drop(c net.Conn) {
 	c.Close()
 	p.mu.Lock()
 	delete(p.conns, c)
@@ -90,7 +96,7 @@ func (p *proxy) drop(c net.Conn) {
 }
 
 // Cut closes every connection and refuses new ones until Restore.
-func (p *proxy) Cut() {
+func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
@@ -100,14 +106,32 @@ func (p *proxy) Cut() {
 }
 
 // Restore accepts connections again.
-func (p *proxy) Restore() {
+func (p *Proxy) Restore() {
 	p.mu.Lock()
 	p.cut = false
 	p.mu.Unlock()
 }
 
-func (p *proxy) close() {
+func (p *Proxy) close() {
 	p.ln.Close()
 	p.Cut()
 	p.wg.Wait()
+}
+
+// ForURL starts a proxy to the host of rawURL (postgres://, redis://, ...;
+// defaultPort when the URL has none) and returns it with rawURL pointed
+// at the proxy.
+func ForURL(t testing.TB, rawURL, defaultPort string) (*Proxy, string) {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatalf("tcpproxy: %v", err)
+	}
+	target := u.Host
+	if u.Port() == "" {
+		target = net.JoinHostPort(u.Hostname(), defaultPort)
+	}
+	p := New(t, target)
+	u.Host = p.Addr()
+	return p, u.String()
 }
