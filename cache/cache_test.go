@@ -310,6 +310,20 @@ func TestCorruptSnapshotIsRejected(t *testing.T) {
 	if testutil.ToFloat64(c.met.corrupt) != 1 {
 		t.Error("corrupt snapshot not counted")
 	}
+	// The evaluation's own snapshot goes to Redis behind the answer: wait
+	// for it, or it could land on top of the garbage planted next.
+	want, err := scheduleHash(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if snap := c.fetch(ctx, key); snap != nil && snap.Hash == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the evaluation's snapshot never reached Redis")
+		}
+	}
 	if err := rdb.Set(ctx, key, []byte("garbage"), time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
