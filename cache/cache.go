@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +29,11 @@ import (
 // FormatVersion is bumped whenever the snapshot encoding or the meaning of
 // a deviation changes; it is part of every key, with the build's VCS
 // revision, so that a new evaluator never reads an old one's state.
-const FormatVersion = 1
+const FormatVersion = 2
+
+// maxSnapshot bounds a decoded snapshot, so a corrupt or hostile value
+// cannot exhaust memory.
+const maxSnapshot = 256 << 20
 
 // Config sets up a Cache.
 type Config struct {
@@ -363,12 +368,31 @@ func (s *snapshot) result() (*schemas.Result, error) {
 	return &r, nil
 }
 
+// A snapshot travels flate-compressed as: the 32-byte schedule hash, one
+// byte for All, the length of the next part as a uvarint, the games and
+// deviations as JSON, and the result's JSON as it is. Keeping the result
+// out of the JSON document spares re-validating and re-escaping it on
+// every write.
 func encode(s *snapshot) ([]byte, error) {
+	meta, err := json.Marshal(struct {
+		Games []schemas.Game `json:"g"`
+		Devs  []int64        `json:"d"`
+	}{s.Games, s.Devs})
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	zw, _ := flate.NewWriter(&buf, flate.BestSpeed)
-	// JSON, not gob: gob drops a pointer to zero, and slot 0 is a slot.
-	if err := json.NewEncoder(zw).Encode(s); err != nil {
-		return nil, err
+	var head [32 + 1 + binary.MaxVarintLen64]byte
+	copy(head[:32], s.Hash[:])
+	if s.All {
+		head[32] = 1
+	}
+	n := 33 + binary.PutUvarint(head[33:], uint64(len(meta)))
+	for _, part := range [][]byte{head[:n], meta, s.Result} {
+		if _, err := zw.Write(part); err != nil {
+			return nil, err
+		}
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
@@ -377,11 +401,29 @@ func encode(s *snapshot) ([]byte, error) {
 }
 
 func decode(b []byte) (*snapshot, error) {
-	var s snapshot
-	if err := json.NewDecoder(flate.NewReader(bytes.NewReader(b))).Decode(&s); err != nil && !errors.Is(err, io.EOF) {
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b)), maxSnapshot))
+	if err != nil {
 		return nil, err
 	}
-	return &s, nil
+	if len(raw) < 34 || raw[32] > 1 {
+		return nil, errors.New("cache: snapshot too short or malformed")
+	}
+	s := &snapshot{All: raw[32] == 1}
+	copy(s.Hash[:], raw[:32])
+	n, k := binary.Uvarint(raw[33:])
+	if k <= 0 || n > uint64(len(raw)-33-k) {
+		return nil, errors.New("cache: snapshot has a bad length")
+	}
+	rest := raw[33+k:]
+	var meta struct {
+		Games []schemas.Game `json:"g"`
+		Devs  []int64        `json:"d"`
+	}
+	if err := json.Unmarshal(rest[:n], &meta); err != nil {
+		return nil, err
+	}
+	s.Games, s.Devs, s.Result = meta.Games, meta.Devs, rest[n:]
+	return s, nil
 }
 
 // fetch reads a snapshot from Redis; any failure is a miss.

@@ -137,6 +137,16 @@ func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
 	if o.db, err = readDBOptions(cfg); err != nil {
 		return o, err
 	}
+	if o.db != nil {
+		// A request is acked once its history batch commits, up to
+		// HISTORY_FLUSH_INTERVAL later: room for that many requests in
+		// hand keeps the workers busy meanwhile.
+		cc.MaxInFlight = max(4*cc.Workers, historyInFlight)
+		cc.MaxAckPending = 0
+		if err := cc.Validate(); err != nil {
+			return o, usagef("%v", err)
+		}
+	}
 	return o, nil
 }
 

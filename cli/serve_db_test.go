@@ -30,7 +30,7 @@ import (
 // proxy in between.
 
 // sample is the men's basketball season and its constraints.
-func sample(t *testing.T) (*schemas.Schedule, []schemas.Constraint) {
+func sample(t testing.TB) (*schemas.Schedule, []schemas.Constraint) {
 	t.Helper()
 	s, c, err := big12.Sample("mbb")
 	if err != nil {
@@ -58,7 +58,7 @@ func offlineTotals(t *testing.T, sched *schemas.Schedule, cons []schemas.Constra
 }
 
 // jsOf connects to a test server's NATS.
-func jsOf(t *testing.T, srv *server) jetstream.JetStream {
+func jsOf(t testing.TB, srv *server) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect("nats://" + srv.nats)
 	if err != nil {
@@ -141,7 +141,7 @@ func checkExact(t *testing.T, reqs []*schemas.Request, got map[string]*schemas.R
 }
 
 // dlqCount is how many dead letters the DLQ stream holds.
-func dlqCount(t *testing.T, js jetstream.JetStream) uint64 {
+func dlqCount(t testing.TB, js jetstream.JetStream) uint64 {
 	t.Helper()
 	s, err := js.Stream(context.Background(), broker.StreamDLQ)
 	if err != nil {

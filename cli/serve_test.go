@@ -24,14 +24,14 @@ import (
 
 // noServers clears the settings that would point a command at the
 // machine's servers, so it starts its own embedded one.
-func noServers(t *testing.T) {
+func noServers(t testing.TB) {
 	t.Helper()
 	for _, k := range []string{"NATS_URL", "NATS_CREDS", "NATS_LISTEN", "DATA_DIR", "PORT", "DATABASE_URL", "REDIS_URL"} {
 		t.Setenv(k, "")
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +70,7 @@ type server struct {
 // startServe runs serve on free ports until the test ends, and waits
 // until it is ready. Without constraints it reads the constraint store
 // (give --database-url in extra).
-func startServe(t *testing.T, constraints string, extra ...string) *server {
+func startServe(t testing.TB, constraints string, extra ...string) *server {
 	t.Helper()
 	noServers(t)
 	natsPort, httpPort := freePort(t), freePort(t)
@@ -121,7 +121,7 @@ func startServe(t *testing.T, constraints string, extra ...string) *server {
 }
 
 // sampleFiles writes the men's basketball sample to a temporary directory.
-func sampleFiles(t *testing.T) (schedule, constraints string) {
+func sampleFiles(t testing.TB) (schedule, constraints string) {
 	t.Helper()
 	s, c, err := big12.Sample("mbb")
 	if err != nil {
