@@ -74,7 +74,7 @@ func benchServeMoves(b *testing.B, hist, rds bool) {
 		if time.Now().After(deadline) {
 			b.Fatalf("not all acked: %+v", info)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()

@@ -180,6 +180,13 @@ func TestMeetingDistribution(t *testing.T) {
 	if got, v := devOf(t, s, "meeting_distribution", `{"teams":["KU"],"distribution":{"1":4}}`); got != 2+1 || !strings.Contains(v[0].Message, "1 twice (KSU)") {
 		t.Errorf("twice unlisted: %d %+v", got, v)
 	}
+	// Opponents met as often are listed in team order, every time.
+	for range 20 {
+		if _, v := devOf(t, s, "meeting_distribution", `{"teams":["KU"],"distribution":{"2":2}}`); len(v) != 1 ||
+			!strings.Contains(v[0].Message, "2 once (BYU, UTAH)") {
+			t.Fatalf("explanation %+v", v)
+		}
+	}
 }
 
 func TestMaxConsecutive(t *testing.T) {

@@ -323,9 +323,16 @@ func abs32(x int32) int32 {
 }
 
 func (r *meetingDistribution) explainTeam(st *State, t int32, seq []int32) []schemas.Violation {
+	// Opponents in team order, so that the text is the same every time.
+	met := r.met(st, t, seq)
+	opps := make([]int32, 0, len(met))
+	for u := range met {
+		opps = append(opps, u)
+	}
+	slices.Sort(opps)
 	byTimes := map[int32][]string{}
-	for u, n := range r.met(st, t, seq) {
-		byTimes[n] = append(byTimes[n], st.teamLabel(u))
+	for _, u := range opps {
+		byTimes[met[u]] = append(byTimes[met[u]], st.teamLabel(u))
 	}
 	var parts []string
 	for n := int32(1); n <= int32(len(seq)); n++ {
