@@ -390,3 +390,61 @@ func TestServeRedisOutage(t *testing.T) {
 		t.Errorf("%d dead letters", n)
 	}
 }
+
+// TestServeReplayHistory: a replay writes its own history records, and
+// the same replay run again, past the deduplication window, writes
+// nothing new.
+func TestServeReplayHistory(t *testing.T) {
+	dsn, pool := storeWithSample(t)
+	sched, _ := sample(t)
+	srv := startServe(t, "", "--database-url", dsn, "--history-flush-interval", "10ms",
+		"--dedup-window", "500ms")
+	js := jsOf(t, srv)
+	ids := publishAll(t, js, "orig", demoRequests(sched, 2, 3))
+	awaitResults(t, js, sched, ids, time.Minute)
+
+	replayRows := func() (n int) {
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM evaluation_history
+			WHERE replay_id = 'r1' AND constraint_id = ''`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	cons, err := js.Consumer(context.Background(), broker.StreamEval, "evaluator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settled := func() bool {
+		info, err := cons.Info(context.Background())
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	}
+	for round := range 2 {
+		if round == 1 {
+			// Past DEDUP_WINDOW, so the stream takes the second replay's
+			// copies: only history's keys stand between them and new rows.
+			time.Sleep(time.Second)
+		}
+		status, out, errOut := run(t, "replay", "--nats-url", "nats://"+srv.nats, "--replay-id", "r1")
+		if status != ExitOK || !strings.Contains(out, `"published":3`) {
+			t.Fatalf("replay: %d %q %s", status, out, errOut)
+		}
+		eventually(t, time.Minute, "the replay evaluated", func() bool { return settled() && replayRows() == 3 })
+	}
+	st, err := js.Stream(context.Background(), broker.StreamEval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 9 {
+		t.Fatalf("the request stream holds %d messages, want 3 originals and two replays of them", info.State.Msgs)
+	}
+	if n := replayRows(); n != 3 {
+		t.Errorf("%d replay summaries after replaying twice, want 3", n)
+	}
+	if rows, _ := summaries(t, pool); rows != 3 {
+		t.Errorf("%d original summaries, want 3", rows)
+	}
+}

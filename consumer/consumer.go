@@ -26,6 +26,12 @@ import (
 // and history keeps it apart from the original evaluation.
 const ReplayHeader = "Flextime-Replay-Id"
 
+// RequestTimeHeader carries, on a replayed request, the JetStream
+// timestamp of the original. History keys the replay's records on it
+// rather than on the replayed copy's own timestamp, so that running the
+// same replay again writes nothing new.
+const RequestTimeHeader = "Flextime-Request-Time"
+
 // ConstraintSource gives the current constraint set of a sport. The file
 // source and the Postgres store both satisfy it. An error that wraps
 // schemas.ErrInvalid is bad input; any other is an outage.
@@ -355,8 +361,14 @@ func (c *Consumer) work(msg jetstream.Msg) {
 }
 
 // requestTime is the request's JetStream timestamp: the time it was
-// stored, which a redelivery does not change.
+// stored, which a redelivery does not change. For a replay it is the
+// original's, which replaying again does not change either.
 func requestTime(msg jetstream.Msg) time.Time {
+	if h := msg.Headers(); h.Get(ReplayHeader) != "" {
+		if ts, err := time.Parse(time.RFC3339Nano, h.Get(RequestTimeHeader)); err == nil {
+			return ts
+		}
+	}
 	if md, err := msg.Metadata(); err == nil {
 		return md.Timestamp
 	}

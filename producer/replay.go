@@ -17,6 +17,12 @@ import (
 // consumer.ReplayHeader.
 const ReplayHeader = "Flextime-Replay-Id"
 
+// RequestTimeHeader carries, on a replayed request, the JetStream
+// timestamp of the original (RFC 3339, nanoseconds); it matches
+// consumer.RequestTimeHeader. History keys a replay's records on it, so
+// the same replay run again, even past DEDUP_WINDOW, writes nothing new.
+const RequestTimeHeader = "Flextime-Request-Time"
+
 // ReplayOptions select what Replay re-publishes.
 type ReplayOptions struct {
 	// ReplayID names the replay (required). Running the same replay again
@@ -101,6 +107,7 @@ func Replay(ctx context.Context, js jetstream.JetStream, c *Client, o ReplayOpti
 			m := nats.NewMsg(msg.Subject())
 			m.Data = msg.Data()
 			m.Header.Set(ReplayHeader, o.ReplayID)
+			m.Header.Set(RequestTimeHeader, md.Timestamp.UTC().Format(time.RFC3339Nano))
 			m.Header.Set(jetstream.MsgIDHeader, id+"/"+o.ReplayID)
 			if err := c.publishMsg(ctx, m); err != nil {
 				return n, err
