@@ -40,6 +40,9 @@ func TestDecide(t *testing.T) {
 		{"unclassified error turns poison", errors.New("strange"), 4, DeadLetter, schemas.ClassPoison, false, ""},
 		{"shutdown hands the message on", fmt.Errorf("%w: deadline", ErrShutdown), 1, Retry, "", false, ""},
 		{"shutdown is never poison", fmt.Errorf("%w: deadline", ErrShutdown), 50, Retry, "", false, ""},
+		{"history outage", historyError(errors.New("connection refused")), 30, Retry, "", true, ""},
+		{"history refuses the record itself", historyError(fmt.Errorf("%w: NUL in jsonb", schemas.ErrInvalid)), 1,
+			DeadLetter, schemas.ClassBadInput, false, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
