@@ -14,7 +14,6 @@ import (
 	"github.com/flextime/flextime/consumer"
 	"github.com/flextime/flextime/history"
 	"github.com/flextime/flextime/migrations"
-	"github.com/flextime/flextime/schemas"
 	"github.com/flextime/flextime/store"
 )
 
@@ -166,32 +165,6 @@ func (db *database) healthy() (bool, string) {
 	return true, ""
 }
 
-// historyWriter adapts history.Writer to the consumer's HistoryWriter.
-type historyWriter struct{ w *history.Writer }
-
-// Submit queues the record. A record Postgres refuses for its own data
-// (a NUL in a team name, say) can never be written: that is reported as
-// bad input, so the request is dead-lettered with the reason instead of
-// being retried for ever. Every other failure is an outage.
-func (h historyWriter) Submit(ctx context.Context, r consumer.HistoryRecord) (<-chan error, error) {
-	done, err := h.w.Submit(ctx, history.Record{
-		RequestTS: r.RequestTS, StreamSeq: r.StreamSeq, Result: r.Result, Versions: r.Versions,
-	})
-	if err != nil {
-		return nil, refused(err)
-	}
-	out := make(chan error, 1)
-	go func() { out <- refused(<-done) }()
-	return out, nil
-}
-
-func refused(err error) error {
-	if errors.Is(err, history.ErrInvalidRecord) {
-		return fmt.Errorf("%w: history cannot store this evaluation: %w", schemas.ErrInvalid, err)
-	}
-	return err
-}
-
 func registerHistoryMetrics(reg prometheus.Registerer, w *history.Writer) {
 	counter := func(name, help string, v interface{ Load() int64 }) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
@@ -205,17 +178,12 @@ func registerHistoryMetrics(reg prometheus.Registerer, w *history.Writer) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "flextime_history_healthy", Help: "1 while Postgres takes history rows.",
 		}, func() float64 {
-			ok, _ := w.Healthy()
-			return b2f(ok)
+			if ok, _ := w.Healthy(); ok {
+				return 1
+			}
+			return 0
 		}),
 	)
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // constraintSource is where serve's constraints come from: the file of

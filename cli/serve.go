@@ -234,7 +234,7 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 		if svc.db, err = openDatabase(ctx, log, o.db, svc.reg); err != nil {
 			return nil, err
 		}
-		opts = append(opts, consumer.WithHistory(historyWriter{svc.db.writer}))
+		opts = append(opts, consumer.WithHistory(svc.db.writer))
 		if src == nil {
 			svc.src = storeSource{svc.db.store}
 		} else {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/flextime/flextime/broker"
 	"github.com/flextime/flextime/cache"
+	"github.com/flextime/flextime/history"
 	"github.com/flextime/flextime/schemas"
 	"github.com/flextime/flextime/store"
 )
@@ -82,24 +83,14 @@ func WithCache(ch *cache.Cache) Option { return func(c *Consumer) { c.cache = ch
 // its rows are committed.
 func WithHistory(h HistoryWriter) Option { return func(c *Consumer) { c.history = h } }
 
-// HistoryRecord is one evaluation as history keeps it.
-type HistoryRecord struct {
-	// RequestTS is the request's JetStream timestamp, which redelivery
-	// does not change: history is keyed on it.
-	RequestTS time.Time
-	StreamSeq uint64
-	Result    *schemas.Result
-	// Versions of every constraint in the evaluated set, by id.
-	Versions map[string]int
-}
-
-// HistoryWriter commits evaluation records. Submit may block while its
-// queue is full; the channel it returns gets nil once the record is
-// committed, or why it was not. An error wrapping schemas.ErrInvalid
-// means the record can never be stored: the request is dead-lettered as
-// bad input. Any other error is an outage, and the request is retried.
+// HistoryWriter commits evaluation records; *history.Writer is one.
+// Submit may block while its queue is full; the channel it returns gets
+// nil once the record is committed, or why it was not. An error wrapping
+// history.ErrInvalidRecord means the record can never be stored: the
+// request is dead-lettered as bad input. Any other error is an outage, and
+// the request is retried.
 type HistoryWriter interface {
-	Submit(ctx context.Context, rec HistoryRecord) (<-chan error, error)
+	Submit(ctx context.Context, rec history.Record) (<-chan error, error)
 }
 
 // WithMetrics sets the collectors (default: unregistered ones).
@@ -342,7 +333,7 @@ func (c *Consumer) work(msg jetstream.Msg) {
 	c.met.InFlight.Inc()
 	p := pendingAck{msg: msg, fut: fut, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
 	if c.history != nil {
-		rec := HistoryRecord{RequestTS: requestTime(msg), StreamSeq: seq, Result: res}
+		rec := history.Record{RequestTS: requestTime(msg), StreamSeq: seq, Result: res}
 		if set != nil {
 			rec.Versions = set.Versions()
 		}
@@ -479,10 +470,10 @@ func (c *Consumer) awaitHistory(work context.Context, p pendingAck) error {
 }
 
 // historyError classes a history failure: an outage, unless the writer
-// says the record itself can never be stored (an error wrapping
-// schemas.ErrInvalid), which is bad input.
+// says the record itself can never be stored (Postgres refused its data,
+// a NUL in a name say), which is bad input.
 func historyError(err error) error {
-	if errors.Is(err, schemas.ErrInvalid) {
+	if errors.Is(err, history.ErrInvalidRecord) {
 		return badInput(fmt.Errorf("writing history: %w", err))
 	}
 	return dependency("writing history", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/flextime/flextime/evaluator"
+	"github.com/flextime/flextime/history"
 	"github.com/flextime/flextime/schemas"
 )
 
@@ -41,7 +42,7 @@ func TestDecide(t *testing.T) {
 		{"shutdown hands the message on", fmt.Errorf("%w: deadline", ErrShutdown), 1, Retry, "", false, ""},
 		{"shutdown is never poison", fmt.Errorf("%w: deadline", ErrShutdown), 50, Retry, "", false, ""},
 		{"history outage", historyError(errors.New("connection refused")), 30, Retry, "", true, ""},
-		{"history refuses the record itself", historyError(fmt.Errorf("%w: NUL in jsonb", schemas.ErrInvalid)), 1,
+		{"history refuses the record itself", historyError(fmt.Errorf("%w: NUL in jsonb", history.ErrInvalidRecord)), 1,
 			DeadLetter, schemas.ClassBadInput, false, ""},
 	}
 	for _, c := range cases {
