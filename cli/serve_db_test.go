@@ -265,6 +265,11 @@ func TestServeHistoryStoreAndCache(t *testing.T) {
 			t.Errorf("result entry %s has version %d", r.ConstraintID, r.Version)
 		}
 	}
+	if vs, err := history.SetVersions(context.Background(), pool, got[ids[0]].ConstraintSet); err != nil ||
+		len(vs) != got[ids[0]].Totals.Evaluated {
+		t.Errorf("history keeps %d versions of set %s (%v), want %d", len(vs), got[ids[0]].ConstraintSet, err,
+			got[ids[0]].Totals.Evaluated)
+	}
 
 	// Disabling a constraint in the store is announced; serve reloads and
 	// the next results are under the new set.

@@ -335,7 +335,7 @@ func (c *Consumer) work(msg jetstream.Msg) {
 	if c.history != nil {
 		rec := history.Record{RequestTS: requestTime(msg), StreamSeq: seq, Result: res}
 		if set != nil {
-			rec.Versions = set.Versions()
+			rec.Versions = set.VersionsJSON()
 		}
 		// Submit blocks while the writer's queue is full: backpressure
 		// reaches the worker, and through it the fetch loop.

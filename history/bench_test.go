@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -65,7 +66,11 @@ func benchRecordSet(ts time.Time) []Record {
 					Slots: []int{4, 5}, Message: "three home games in a row"}},
 			})
 		}
-		recs[i] = Record{RequestTS: ts.Add(time.Duration(i) * time.Microsecond), StreamSeq: uint64(i + 1), Result: res, Versions: versions}
+		vj, err := json.Marshal(versions)
+		if err != nil {
+			panic(err)
+		}
+		recs[i] = Record{RequestTS: ts.Add(time.Duration(i) * time.Microsecond), StreamSeq: uint64(i + 1), Result: res, Versions: vj}
 	}
 	return recs
 }

@@ -1,9 +1,10 @@
 // Package history keeps every evaluation in Postgres, compactly: per
-// request one summary row (constraint_id ”) with the totals, the
-// constraint set and its versions, plus one row per violated constraint
-// with its violations. Satisfied constraints are implied by the set, so
-// a 1,449-constraint ITC2021 request costs one row per broken rule, not
-// 1,449.
+// request one summary row (constraint_id ”) with the totals and the
+// constraint set, plus one row per violated constraint with its version
+// and violations. The versions of every constraint of a set are written
+// once per set, to constraint_sets (SetVersions reads them). Satisfied
+// constraints are implied by the set, so a 1,449-constraint ITC2021
+// request costs one row per broken rule, not 1,449.
 //
 // Rows land in evaluation_history, partitioned by day of the request's
 // JetStream timestamp. Its primary key (request_ts, request_id,
@@ -22,7 +23,7 @@
 //
 //	done, err := w.Submit(ctx, history.Record{
 //		RequestTS: md.Timestamp, StreamSeq: md.Sequence.Stream,
-//		Result: res, Versions: set.Versions(),
+//		Result: res, Versions: set.VersionsJSON(),
 //	})
 //	if err != nil {
 //		return err // queue full until ctx ended, or an invalid record

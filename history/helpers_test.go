@@ -2,6 +2,7 @@ package history_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -192,7 +193,11 @@ func record(id string, ts time.Time, violated, satisfied int) history.Record {
 	for _, r := range res.Results {
 		versions[r.ConstraintID] = r.Version
 	}
-	return history.Record{RequestTS: ts, StreamSeq: 7, Result: res, Versions: versions}
+	b, err := json.Marshal(versions)
+	if err != nil {
+		panic(err)
+	}
+	return history.Record{RequestTS: ts, StreamSeq: 7, Result: res, Versions: b}
 }
 
 func isUnavailable(err error) bool { return errors.Is(err, history.ErrUnavailable) }

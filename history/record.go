@@ -29,8 +29,9 @@ var (
 	// ErrClosed is returned by Submit once Run has ended, and received by
 	// records still queued when Run's shutdown deadline passed.
 	ErrClosed = errors.New("history: writer closed")
-	// ErrNotFound is returned by Rebuild when the request has no rows.
-	ErrNotFound = errors.New("history: request not found")
+	// ErrNotFound is returned by Rebuild when the request has no rows,
+	// and by SetVersions for a set history never recorded.
+	ErrNotFound = errors.New("history: not found")
 )
 
 // Record is one evaluation as history keeps it.
@@ -42,9 +43,11 @@ type Record struct {
 	StreamSeq uint64
 	// Result is the evaluation's result message.
 	Result *schemas.Result
-	// Versions holds the version of every constraint in the evaluated
-	// set, by constraint id.
-	Versions map[string]int
+	// Versions is the version of every constraint in the evaluated set,
+	// by constraint id, as a JSON object (store.Set.VersionsJSON). It is
+	// written once per constraint_set, to constraint_sets, not with each
+	// request; nil writes nothing.
+	Versions json.RawMessage
 }
 
 // summary is the detail of the row with constraint_id ”: the parts of a
@@ -55,7 +58,6 @@ type summary struct {
 	Changes     []schemas.Change    `json:"changes,omitempty"`
 	Error       string              `json:"error,omitempty"`
 	DurationUS  int64               `json:"duration_us"`
-	Versions    map[string]int      `json:"versions,omitempty"`
 	EvaluatedAt string              `json:"evaluated_at,omitempty"` // as sent: the column holds microseconds
 }
 
@@ -87,6 +89,16 @@ type rowSet struct {
 	detail      []string
 	streamSeq   []int64
 	evaluatedAt []time.Time
+
+	// The constraint sets the records name, one entry per record that
+	// carries its set's versions, for constraint_sets.
+	sets []setRow
+}
+
+// setRow is one constraint set's row of constraint_sets.
+type setRow struct {
+	id, sport string
+	versions  json.RawMessage
 }
 
 func (s *rowSet) len() int { return len(s.ts) }
@@ -110,6 +122,7 @@ func (s *rowSet) appendSet(o *rowSet) {
 	s.detail = append(s.detail, o.detail...)
 	s.streamSeq = append(s.streamSeq, o.streamSeq...)
 	s.evaluatedAt = append(s.evaluatedAt, o.evaluatedAt...)
+	s.sets = append(s.sets, o.sets...)
 }
 
 // row returns row i as COPY values.
@@ -153,7 +166,7 @@ func buildRows(rec Record) (*rowSet, error) {
 	}
 	sum, err := json.Marshal(summary{
 		Totals: res.Totals, Structure: res.Structure, Changes: res.Changes, Error: res.Error,
-		DurationUS: res.DurationUS, Versions: rec.Versions, EvaluatedAt: res.EvaluatedAt,
+		DurationUS: res.DurationUS, EvaluatedAt: res.EvaluatedAt,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidRecord, err)
@@ -185,6 +198,9 @@ func buildRows(rec Record) (*rowSet, error) {
 		s.detail = append(s.detail, string(detail))
 		s.streamSeq = append(s.streamSeq, int64(rec.StreamSeq))
 		s.evaluatedAt = append(s.evaluatedAt, evaluated)
+	}
+	if rec.Versions != nil && res.ConstraintSet != "" {
+		s.sets = []setRow{{id: res.ConstraintSet, sport: res.Sport, versions: rec.Versions}}
 	}
 	common("", sum)
 	s.version = append(s.version, nil)
@@ -220,6 +236,25 @@ func violated(r *schemas.ConstraintResult) bool { return r.Cost != 0 || r.Deviat
 // pgx.Tx.
 type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// SetVersions returns the version of every constraint of the constraint
+// set setID, by constraint id, as history recorded it: with Rebuild, which
+// version of each constraint, satisfied ones included, scored a request.
+// An unknown set is ErrNotFound.
+func SetVersions(ctx context.Context, q Querier, setID string) (map[string]int, error) {
+	var raw []byte
+	if err := queryRow(ctx, q, `SELECT versions FROM constraint_sets WHERE id = $1`, []any{setID}, &raw); err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("%w: constraint set %q", ErrNotFound, setID)
+	}
+	var v map[string]int
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("history: versions of %s: %w", setID, err)
+	}
+	return v, nil
 }
 
 // Rebuild reads the rows of one request (replayID "" for the original

@@ -41,6 +41,9 @@ type Writer struct {
 	daysMu sync.Mutex
 	days   map[time.Time]bool // partitions known to exist
 
+	setsMu sync.Mutex
+	sets   map[string]bool // constraint_sets rows known to exist
+
 	healthMu sync.Mutex
 	healthy  bool
 	lastErr  string
@@ -80,6 +83,7 @@ func NewWriter(pool *pgxpool.Pool, cfg Config, log *slog.Logger) (*Writer, error
 		pool: pool, cfg: cfg, log: log,
 		queue:   make(chan *item, cfg.QueueSize),
 		days:    map[time.Time]bool{},
+		sets:    map[string]bool{},
 		healthy: true, lastErr: "no batch written yet",
 		insert: insert,
 	}, nil
@@ -387,6 +391,9 @@ func (w *Writer) finish(items []*item, err error) {
 // no partition (dropped behind the cache's back) empties the cache and
 // the write is tried once more.
 func (w *Writer) write(ctx context.Context, b *rowSet) error {
+	if err := w.ensureSets(ctx, b); err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		if err := w.ensureDays(ctx, b); err != nil {
 			return err
@@ -420,6 +427,41 @@ func (w *Writer) ensureDays(ctx context.Context, b *rowSet) error {
 		w.days[d] = true
 		w.daysMu.Unlock()
 	}
+	return nil
+}
+
+// maxKnownSets bounds the writer's memory of sets already written; past
+// it the memory starts again (a set written twice is a no-op).
+const maxKnownSets = 10_000
+
+// ensureSets writes the constraint_sets rows of b's sets not known to
+// exist: nearly always none, since a set is written the first time a
+// record names it.
+func (w *Writer) ensureSets(ctx context.Context, b *rowSet) error {
+	var ids, sports, versions []string
+	w.setsMu.Lock()
+	for _, st := range b.sets {
+		if !w.sets[st.id] && !slices.Contains(ids, st.id) {
+			ids, sports, versions = append(ids, st.id), append(sports, st.sport), append(versions, string(st.versions))
+		}
+	}
+	w.setsMu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := w.pool.Exec(ctx, `INSERT INTO constraint_sets (id, sport, versions)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) ON CONFLICT DO NOTHING`,
+		ids, sports, versions); err != nil {
+		return err
+	}
+	w.setsMu.Lock()
+	if len(w.sets)+len(ids) > maxKnownSets {
+		clear(w.sets)
+	}
+	for _, id := range ids {
+		w.sets[id] = true
+	}
+	w.setsMu.Unlock()
 	return nil
 }
 

@@ -90,14 +90,27 @@ func TestRowsOnlyViolated(t *testing.T) {
 		Scan(&set, &status, &replay, &seq, &rev, &keys, &ts, &part); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys := []string{"changes", "duration_us", "error", "evaluated_at", "structure", "totals", "versions"}
+	wantKeys := []string{"changes", "duration_us", "error", "evaluated_at", "structure", "totals"}
 	if rec.Result.Error == "" {
-		wantKeys = []string{"changes", "duration_us", "evaluated_at", "structure", "totals", "versions"}
+		wantKeys = []string{"changes", "duration_us", "evaluated_at", "structure", "totals"}
 	}
 	if set != "sha256:abc" || status != "ok" || replay != "" || seq != 7 || rev != 41 ||
 		!reflect.DeepEqual(keys, wantKeys) || !ts.Equal(day0.Truncate(time.Microsecond)) ||
 		part != history.PartitionName(day0) {
 		t.Errorf("summary row: %q %q %q %d %d %v %v %s", set, status, replay, seq, rev, keys, ts, part)
+	}
+	// The versions of the whole set, satisfied constraints included, are
+	// kept once per set.
+	var want map[string]int
+	if err := json.Unmarshal(rec.Versions, &want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := history.SetVersions(ctx, pool, "sha256:abc")
+	if err != nil || len(want) != 5 || !reflect.DeepEqual(got, want) {
+		t.Errorf("SetVersions = %v, %v; want %v", got, err, want)
+	}
+	if _, err := history.SetVersions(ctx, pool, "sha256:none"); !errors.Is(err, history.ErrNotFound) {
+		t.Errorf("SetVersions of an unknown set: %v", err)
 	}
 }
 

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/schemas"
@@ -22,6 +24,9 @@ type Set struct {
 	ID    string
 	Docs  []schemas.Constraint
 	byID  map[string]int
+
+	versionsOnce sync.Once
+	versionsJSON json.RawMessage
 }
 
 // NewSet builds the set of sport from docs, keeping only the active
@@ -72,6 +77,16 @@ func (s *Set) Versions() map[string]int {
 		out[s.Docs[i].ID] = max(s.Docs[i].Version, 1)
 	}
 	return out
+}
+
+// VersionsJSON is Versions as a JSON object, encoded once per set: what
+// history records about the set, shared by every request evaluated
+// under it.
+func (s *Set) VersionsJSON() json.RawMessage {
+	s.versionsOnce.Do(func() {
+		s.versionsJSON, _ = json.Marshal(s.Versions()) // a map of ints always encodes
+	})
+	return s.versionsJSON
 }
 
 // Sets splits docs into one Set per sport, skipping inactive documents.
