@@ -41,34 +41,58 @@ const storeRefresh = time.Minute
 // interval, room for over 1,000 requests a second.
 const historyInFlight = 256
 
-// dbOptions are serve's Postgres settings; nil without DATABASE_URL.
-type dbOptions struct {
+// dbConn is how a command reaches Postgres: DATABASE_URL (empty when
+// unset), the pool bounds and the deadline of each operation.
+type dbConn struct {
 	dsn              string
 	poolMin, poolMax int
 	timeout          time.Duration
-	history          history.Config
+}
+
+// maxPool bounds DB_POOL_MAX, far above any real pool, so that it fits
+// pgxpool's int32.
+const maxPool = 1 << 16
+
+func readDBConn(cfg *config) (dbConn, error) {
+	c := dbConn{dsn: cfg.str("DATABASE_URL")}
+	var err error
+	if c.poolMin, err = cfg.int("DB_POOL_MIN", 0); err != nil {
+		return c, err
+	}
+	if c.poolMax, err = cfg.int("DB_POOL_MAX", 1); err != nil {
+		return c, err
+	}
+	switch {
+	case c.poolMax > maxPool:
+		return c, cfg.bad("DB_POOL_MAX", cfg.str("DB_POOL_MAX"), fmt.Sprintf("at most %d", maxPool))
+	case c.poolMin > c.poolMax:
+		return c, usagef("%s %d is more than %s %d", cfg.source("DB_POOL_MIN"), c.poolMin,
+			cfg.source("DB_POOL_MAX"), c.poolMax)
+	}
+	c.timeout, err = cfg.duration("DB_TIMEOUT")
+	return c, err
+}
+
+// context bounds ctx by DB_TIMEOUT (none when it is 0).
+func (c dbConn) context(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, c.timeout)
+}
+
+// dbOptions are serve's Postgres settings; nil without DATABASE_URL.
+type dbOptions struct {
+	dbConn
+	history history.Config
 }
 
 func readDBOptions(cfg *config) (*dbOptions, error) {
-	dsn := cfg.str("DATABASE_URL")
-	if dsn == "" {
-		return nil, nil
-	}
-	o := &dbOptions{dsn: dsn}
-	var err error
-	if o.poolMin, err = cfg.int("DB_POOL_MIN", 0); err != nil {
+	conn, err := readDBConn(cfg)
+	if err != nil || conn.dsn == "" {
 		return nil, err
 	}
-	if o.poolMax, err = cfg.int("DB_POOL_MAX", 1); err != nil {
-		return nil, err
-	}
-	if o.poolMin > o.poolMax {
-		return nil, usagef("%s %d is more than %s %d", cfg.source("DB_POOL_MIN"), o.poolMin,
-			cfg.source("DB_POOL_MAX"), o.poolMax)
-	}
-	if o.timeout, err = cfg.duration("DB_TIMEOUT"); err != nil {
-		return nil, err
-	}
+	o := &dbOptions{dbConn: conn}
 	h := &o.history
 	if h.BatchSize, err = cfg.int("HISTORY_BATCH_SIZE", 1); err != nil {
 		return nil, err
@@ -94,10 +118,9 @@ func readDBOptions(cfg *config) (*dbOptions, error) {
 // database is serve's Postgres side: the store and the history writer,
 // on one pool.
 type database struct {
-	log     *slog.Logger
-	store   *store.Postgres
-	writer  *history.Writer
-	timeout time.Duration
+	log    *slog.Logger
+	store  *store.Postgres
+	writer *history.Writer
 
 	stop    context.CancelFunc
 	stopped chan struct{}
@@ -108,12 +131,8 @@ type database struct {
 // history writer. Postgres not answering at start is an error: the
 // service has nowhere to put its history.
 func openDatabase(ctx context.Context, log *slog.Logger, o *dbOptions, reg prometheus.Registerer) (*database, error) {
-	ctx0 := ctx
-	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
-		defer cancel()
-	}
+	ctx, cancel := o.context(ctx)
+	defer cancel()
 	sqlDB, err := migrations.Open(ctx, o.dsn)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Postgres at %s: %w", redactDSN(o.dsn), err)
@@ -135,9 +154,9 @@ func openDatabase(ctx context.Context, log *slog.Logger, o *dbOptions, reg prome
 		st.Close()
 		return nil, usagef("%v", err)
 	}
-	db := &database{log: log, store: st, writer: w, timeout: o.timeout, stopped: make(chan struct{})}
-	wctx, stop := context.WithCancel(context.WithoutCancel(ctx0))
-	db.stop = stop
+	// The writer outlives the start-up deadline.
+	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	db := &database{log: log, store: st, writer: w, stop: stop, stopped: make(chan struct{})}
 	go func() {
 		defer close(db.stopped)
 		if err := w.Run(wctx); err != nil {

@@ -25,18 +25,14 @@ func databaseURL(cfg *config) (string, error) {
 	return u, nil
 }
 
-// dbContext bounds ctx by DB_TIMEOUT.
-func dbContext(ctx context.Context, cfg *config) (context.Context, context.CancelFunc, error) {
-	d, err := cfg.duration("DB_TIMEOUT")
-	if err != nil {
-		return nil, nil, err
+// requireDB reads the Postgres settings of a command that cannot run
+// without DATABASE_URL.
+func requireDB(cfg *config) (dbConn, error) {
+	c, err := readDBConn(cfg)
+	if err == nil && c.dsn == "" {
+		_, err = databaseURL(cfg)
 	}
-	if d <= 0 {
-		ctx, cancel := context.WithCancel(ctx)
-		return ctx, cancel, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	return ctx, cancel, nil
+	return c, err
 }
 
 // redactDSN hides the password of a Postgres URL for messages.
@@ -60,19 +56,15 @@ func (a *app) migrateCommand() *cobra.Command {
 			Short: short,
 			Args:  exactArgs(),
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				cfg := newConfig(cmd)
-				dsn, err := databaseURL(cfg)
+				conn, err := requireDB(newConfig(cmd))
 				if err != nil {
 					return err
 				}
-				ctx, cancel, err := dbContext(cmd.Context(), cfg)
-				if err != nil {
-					return err
-				}
+				ctx, cancel := conn.context(cmd.Context())
 				defer cancel()
-				db, err := migrations.Open(ctx, dsn)
+				db, err := migrations.Open(ctx, conn.dsn)
 				if err != nil {
-					return fmt.Errorf("connecting to Postgres at %s: %w", redactDSN(dsn), err)
+					return fmt.Errorf("connecting to Postgres at %s: %w", redactDSN(conn.dsn), err)
 				}
 				defer db.Close()
 				return run(ctx, cmd, db)

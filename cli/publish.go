@@ -82,18 +82,27 @@ func (a *app) isTerminal() bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// readRequests reads the JSON values of a file as requests. Errors name
-// the file and the value (counted from 1).
-func (a *app) readRequests(path string) ([]*schemas.Request, error) {
-	var data []byte
-	var err error
+// readInput reads the file at path, or stdin for "-", and returns its
+// bytes and the name errors about it give: the path, or "stdin".
+func (a *app) readInput(path string) (data []byte, name string, err error) {
 	if path == "-" {
 		data, err = io.ReadAll(a.stdin)
+		path = "stdin"
 	} else {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return nil, inFile(path, err)
+		return nil, path, inFile(path, err)
+	}
+	return data, path, nil
+}
+
+// readRequests reads the JSON values of a file as requests. Errors name
+// the file and the value (counted from 1).
+func (a *app) readRequests(path string) ([]*schemas.Request, error) {
+	data, path, err := a.readInput(path)
+	if err != nil {
+		return nil, err
 	}
 	var values []json.RawMessage
 	trimmed := bytes.TrimSpace(data)

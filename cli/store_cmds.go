@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"slices"
 	"time"
 
@@ -70,29 +68,18 @@ func storeCmd(cmd *cobra.Command, announces bool) *cobra.Command {
 // are (exit 1).
 func withStore(cmd *cobra.Command, fn func(ctx context.Context, st *store.Postgres) error) error {
 	cfg := newConfig(cmd)
-	dsn, err := databaseURL(cfg)
+	conn, err := requireDB(cfg)
 	if err != nil {
 		return err
 	}
-	lo, err := cfg.int("DB_POOL_MIN", 0)
-	if err != nil {
-		return err
-	}
-	hi, err := cfg.int("DB_POOL_MAX", 1)
-	if err != nil {
-		return err
-	}
-	ctx, cancel, err := dbContext(cmd.Context(), cfg)
-	if err != nil {
-		return err
-	}
+	ctx, cancel := conn.context(cmd.Context())
 	defer cancel()
 	// A command makes a handful of queries: there is no point in opening
 	// DB_POOL_MIN connections only to close them.
-	st, err := store.OpenPostgres(ctx, dsn, int32(min(lo, 1)), int32(min(hi, 1<<20)))
+	st, err := store.OpenPostgres(ctx, conn.dsn, int32(min(conn.poolMin, 1)), int32(conn.poolMax))
 	switch {
 	case errors.Is(err, store.ErrUnavailable):
-		return fmt.Errorf("connecting to Postgres at %s: %w", redactDSN(dsn), err)
+		return fmt.Errorf("connecting to Postgres at %s: %w", redactDSN(conn.dsn), err)
 	case err != nil:
 		return usagef("%s: %v", cfg.source("DATABASE_URL"), err)
 	}
@@ -185,13 +172,9 @@ unchanged) and whether the change was announced to running services.`,
 			if _, err := databaseURL(newConfig(cmd)); err != nil {
 				return err
 			}
-			docs, err := a.readConstraints(file)
+			docs, source, err := a.readConstraints(file)
 			if err != nil {
 				return err
-			}
-			source := file
-			if file == "-" {
-				source = "stdin"
 			}
 			return a.applyDocs(cmd, source, docs, store.ChangeApply)
 		},
@@ -201,30 +184,21 @@ unchanged) and whether the change was announced to running services.`,
 }
 
 // readConstraints reads and decodes the documents of path, "-" meaning
-// stdin. Errors name the file.
-func (a *app) readConstraints(path string) ([]schemas.Constraint, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(a.stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+// stdin, and returns them with the name errors give the input. Errors
+// name the file.
+func (a *app) readConstraints(path string) ([]schemas.Constraint, string, error) {
+	data, name, err := a.readInput(path)
 	if err != nil {
-		return nil, inFile(path, err)
-	}
-	name := path
-	if path == "-" {
-		name = "stdin"
+		return nil, name, err
 	}
 	docs, err := schemas.DecodeConstraints(data)
 	if err != nil {
-		return nil, inFile(name, err)
+		return nil, name, inFile(name, err)
 	}
 	if len(docs) == 0 {
-		return nil, inFile(name, badInputf("no constraint documents"))
+		return nil, name, inFile(name, badInputf("no constraint documents"))
 	}
-	return docs, nil
+	return docs, name, nil
 }
 
 // applyDocs saves docs, announces what changed and prints a line per
