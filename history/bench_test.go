@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flextime/flextime/internal/pgtest"
-	"github.com/flextime/flextime/migrations"
 	"github.com/flextime/flextime/schemas"
 )
 
@@ -26,16 +25,8 @@ const (
 // ts exists.
 func benchPool(b *testing.B, ts time.Time) *pgxpool.Pool {
 	b.Helper()
-	dsn, _ := pgtest.Schema(b)
+	dsn := pgtest.Migrated(b)
 	ctx := context.Background()
-	db, err := migrations.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := migrations.Up(ctx, db); err != nil {
-		b.Fatal(err)
-	}
-	db.Close()
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
 		b.Fatal(err)

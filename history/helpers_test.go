@@ -15,7 +15,6 @@ import (
 
 	"github.com/flextime/flextime/history"
 	"github.com/flextime/flextime/internal/pgtest"
-	"github.com/flextime/flextime/migrations"
 	"github.com/flextime/flextime/schemas"
 )
 
@@ -26,16 +25,7 @@ const wait = 30 * time.Second
 // pool on it.
 func setup(t testing.TB) (string, *pgxpool.Pool) {
 	t.Helper()
-	dsn, _ := pgtest.Schema(t)
-	ctx := context.Background()
-	db, err := migrations.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrations.Up(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	dsn := pgtest.Migrated(t)
 	return dsn, newPool(t, dsn)
 }
 

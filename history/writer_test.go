@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,18 +139,10 @@ func violatedPart(res *schemas.Result) *schemas.Result {
 			out.Results = append(out.Results, r)
 		}
 	}
-	slicesSortByID(out.Results)
+	slices.SortFunc(out.Results, func(a, b schemas.ConstraintResult) int {
+		return strings.Compare(a.ConstraintID, b.ConstraintID)
+	})
 	return &out
-}
-
-func slicesSortByID(rs []schemas.ConstraintResult) {
-	for i := range rs {
-		for j := i + 1; j < len(rs); j++ {
-			if rs[j].ConstraintID < rs[i].ConstraintID {
-				rs[i], rs[j] = rs[j], rs[i]
-			}
-		}
-	}
 }
 
 func TestRebuild(t *testing.T) {

@@ -13,24 +13,14 @@ import (
 
 	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/internal/pgtest"
-	"github.com/flextime/flextime/migrations"
 	"github.com/flextime/flextime/schemas"
 )
 
 // openStore returns a store on a fresh, migrated schema, and its URL.
 func openStore(t *testing.T) (*Postgres, string) {
 	t.Helper()
-	dsn, _ := pgtest.Schema(t)
-	ctx := context.Background()
-	db, err := migrations.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := migrations.Up(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	p, err := OpenPostgres(ctx, dsn, 1, 4)
+	dsn := pgtest.Migrated(t)
+	p, err := OpenPostgres(context.Background(), dsn, 1, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flextime/flextime/internal/testenv"
+	"github.com/flextime/flextime/migrations"
 )
 
 // BaseURL is the server the tests use.
@@ -81,4 +82,22 @@ func redact(s string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// Migrated is Schema with every migration of package migrations applied:
+// the tables flextime uses, empty, in a schema of the test's own.
+func Migrated(t testing.TB) string {
+	t.Helper()
+	dsn, _ := Schema(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := migrations.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	defer db.Close()
+	if _, err := migrations.Up(ctx, db); err != nil {
+		t.Fatalf("pgtest: migrating: %v", err)
+	}
+	return dsn
 }
