@@ -85,14 +85,14 @@ type gameScorer interface {
 
 // perGame keeps a game scorer's deviation per game.
 type perGame struct {
-	idx int // which game listener: the State's counters for it
+	idx int // its game slab: the State's counters for it
 	sc  gameScorer
 }
 
 // PerGame registers sc and returns the rule to hand back.
 func (b *Builder) PerGame(sc gameScorer) rule {
-	r := &perGame{idx: len(b.m.gameLs), sc: sc}
-	b.OnGames(r)
+	r := &perGame{sc: sc}
+	r.idx = b.OnGames(r)
 	return r
 }
 
@@ -113,7 +113,7 @@ func (r *perGame) onGames(st *State, gctr []int32) int64 {
 
 func (r *perGame) explain(st *State) []schemas.Violation {
 	var out []schemas.Violation
-	for g, d := range st.gctr[r.idx] {
+	for g, d := range st.slab[r.idx] {
 		if d != 0 {
 			out = append(out, r.sc.explainGame(st, int32(g), d))
 		}

@@ -183,7 +183,7 @@ type Model struct {
 	breakOff  []int32
 	breakSubs []breakSub
 	teamLs    []listenerAt[teamListener]
-	gameLs    []listenerAt[gameListener]
+	gameLs    []gameListenerAt
 	needSeq   bool
 	dict      map[string]int32 // strings the constraints name, interned
 	pairLs    []listenerAt[pairListener]
@@ -365,9 +365,20 @@ func (b *Builder) OnSequences(l teamListener) {
 	b.OnTeams(l)
 }
 
-// OnGames subscribes l to the games that moved, with a counter per game.
-func (b *Builder) OnGames(l gameListener) {
-	b.m.gameLs = append(b.m.gameLs, listenerAt[gameListener]{l, b.ci})
+// gameListenerAt is a game listener with its constraint and the game
+// slab that holds its counter per game.
+type gameListenerAt struct {
+	l    gameListener
+	ci   int32
+	slab int
+}
+
+// OnGames subscribes l to the games that moved, with a counter per game:
+// a game slab of its own, whose index it returns.
+func (b *Builder) OnGames(l gameListener) int {
+	slab := b.GameSlab()
+	b.m.gameLs = append(b.m.gameLs, gameListenerAt{l, b.ci, slab})
+	return slab
 }
 
 // Intern returns the id of a string the params name (a network, a game

@@ -85,8 +85,7 @@ type State struct {
 	moves        []Move
 	moved        []int32 // games whose placement changed in this update
 	movedMark    []bool
-	gctr         [][]int32 // per game listener, a counter per game
-	slab         [][]int32 // per Builder.GameSlab, a counter per game
+	slab         [][]int32 // per Builder.GameSlab (and game listener), a counter per game
 	sm           []uint8   // per game and selector: the match cache (select.go)
 	// picks[t*nSel+sel] is team t's sequence narrowed to the games sel
 	// selects from t's side, valid while pickOK; dropped for the teams
@@ -108,7 +107,6 @@ func (m *Model) NewState() *State {
 		teamGames: make([][]int32, m.nT),
 		seq:       make([][]int32, m.nT),
 		dict:      map[string]int32{},
-		gctr:      make([][]int32, len(m.gameLs)),
 		slab:      make([][]int32, m.nSlabs),
 		picks:     make([][]int32, m.nT*m.nSel),
 		pickOK:    make([]bool, m.nT*m.nSel),
@@ -155,9 +153,6 @@ func (st *State) reset() {
 	}
 	st.ids, st.docs, st.own, st.games, st.gday = st.ids[:0], st.docs[:0], st.own[:0], st.games[:0], st.gday[:0]
 	clear(st.byID)
-	for i := range st.gctr {
-		st.gctr[i] = st.gctr[i][:0]
-	}
 	for i := range st.slab {
 		st.slab[i] = st.slab[i][:0]
 	}
@@ -227,9 +222,6 @@ func (st *State) Load(s *schemas.Schedule) error {
 		st.teamGames[p.Home] = append(st.teamGames[p.Home], idx)
 		st.teamGames[p.Away] = append(st.teamGames[p.Away], idx)
 	}
-	for i := range st.gctr {
-		st.gctr[i] = append(st.gctr[i], make([]int32, len(s.Games))...)
-	}
 	for i := range st.slab {
 		st.slab[i] = append(st.slab[i], make([]int32, len(s.Games))...)
 	}
@@ -266,9 +258,6 @@ func (st *State) Reload() {
 	clear(st.homePre)
 	for g := range st.games {
 		st.games[g].Slot = -1
-	}
-	for i := range st.gctr {
-		clear(st.gctr[i])
 	}
 	for i := range st.slab {
 		clear(st.slab[i])
@@ -428,7 +417,7 @@ func (st *State) Apply(moves []Move) {
 		if cur == mv.To {
 			continue
 		}
-		if !st.movedMark[g] && len(st.gctr) > 0 {
+		if !st.movedMark[g] && len(st.m.gameLs) > 0 {
 			st.movedMark[g] = true
 			st.moved = append(st.moved, g)
 		}
@@ -776,8 +765,8 @@ func (st *State) finish() {
 		}
 	}
 	if len(st.moved) > 0 {
-		for i, gl := range m.gameLs {
-			if d := gl.l.onGames(st, st.gctr[i]); d != 0 {
+		for _, gl := range m.gameLs {
+			if d := gl.l.onGames(st, st.slab[gl.slab]); d != 0 {
 				st.bump(gl.ci, d)
 			}
 		}
@@ -838,10 +827,6 @@ func (st *State) Clone() *State {
 	c.seq = make([][]int32, len(st.seq))
 	for t := range st.seq {
 		c.seq[t] = slices.Clone(st.seq[t])
-	}
-	c.gctr = make([][]int32, len(st.gctr))
-	for i := range st.gctr {
-		c.gctr[i] = slices.Clone(st.gctr[i])
 	}
 	c.slab = make([][]int32, len(st.slab))
 	for i := range st.slab {
