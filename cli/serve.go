@@ -131,9 +131,6 @@ func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
 		return o, err
 	}
 	cc.Durable = cfg.str("CONSUMER_NAME")
-	if err := cc.Validate(); err != nil {
-		return o, usagef("%v", err)
-	}
 	if o.db, err = readDBOptions(cfg); err != nil {
 		return o, err
 	}
@@ -142,10 +139,9 @@ func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
 		// HISTORY_FLUSH_INTERVAL later: room for that many requests in
 		// hand keeps the workers busy meanwhile.
 		cc.MaxInFlight = max(4*cc.Workers, historyInFlight)
-		cc.MaxAckPending = 0
-		if err := cc.Validate(); err != nil {
-			return o, usagef("%v", err)
-		}
+	}
+	if err := cc.Validate(); err != nil {
+		return o, usagef("%v", err)
 	}
 	return o, nil
 }
