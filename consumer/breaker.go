@@ -72,6 +72,17 @@ func (b *breaker) allow(want int) (int, time.Duration) {
 	return min(want, 1), 0
 }
 
+// probeEmpty hands the probe back when the fetch it was allowed for
+// brought no message: with no message there is no verdict to wait for,
+// so the next fetch may probe again. Without it the breaker would wait
+// for a verdict that never comes and stay open until a restart. It is a
+// no-op unless a probe is out.
+func (b *breaker) probeEmpty() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.probing = false
+}
+
 // state reports whether the breaker is open and why.
 func (b *breaker) state() (open bool, why string) {
 	b.mu.Lock()

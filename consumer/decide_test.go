@@ -115,6 +115,15 @@ func TestBreaker(t *testing.T) {
 	if n, _ := b.allow(4); n != 0 {
 		t.Fatalf("second probe allowed while the first is out")
 	}
+	// The probe's fetch brought nothing: it is handed back, and the next
+	// fetch probes again.
+	b.probeEmpty()
+	if n, _ := b.allow(4); n != 1 {
+		t.Fatalf("after an empty probe the breaker allows %d, want another probe", n)
+	}
+	if open, _ := b.state(); !open {
+		t.Fatal("an empty probe closed the breaker")
+	}
 	// The probe fails: the wait grows.
 	b.fail("publish timeout")
 	_, wait2 := b.allow(1)
