@@ -50,6 +50,9 @@ type Config struct {
 	// FetchWait is how long one pull waits for messages (default 1s). It
 	// bounds how long a stop waits for the fetch loop.
 	FetchWait time.Duration
+	// LagInterval is how often the consumer's lag (num_pending,
+	// num_ack_pending) is read from the server (default 5s).
+	LagInterval time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -98,6 +101,9 @@ func (c *Config) setDefaults() {
 	if c.FetchWait == 0 {
 		c.FetchWait = time.Second
 	}
+	if c.LagInterval == 0 {
+		c.LagInterval = 5 * time.Second
+	}
 }
 
 // Validate fills in defaults and checks the settings. Errors wrap
@@ -115,7 +121,7 @@ func (c *Config) Validate() error {
 	case c.MaxAckPending < c.Workers+c.MaxInFlight:
 		return bad("max ack pending %d is below what one instance holds (%d workers + %d publishes)",
 			c.MaxAckPending, c.Workers, c.MaxInFlight)
-	case c.EvalTimeout < 0, c.PublishTimeout < 0, c.ShutdownTimeout < 0, c.FetchWait < 0:
+	case c.EvalTimeout < 0, c.PublishTimeout < 0, c.ShutdownTimeout < 0, c.FetchWait < 0, c.LagInterval < 0:
 		return bad("durations must not be negative")
 	case c.AckWait <= c.EvalTimeout+c.PublishTimeout+c.HistoryTimeout:
 		return bad("ACK_WAIT (%s) must exceed EVALUATION_TIMEOUT (%s) plus the publish (%s) and history (%s) timeouts, or messages are redelivered while still in hand",

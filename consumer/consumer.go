@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -63,8 +64,12 @@ type Consumer struct {
 	// lateEvals counts evaluations still running after their timeout
 	// result went out.
 	lateEvals sync.WaitGroup
-	// lastStallCheck is used by the fetch loop only.
-	lastStallCheck time.Time
+	// fetchErr says why the last fetch failed; nil once one succeeds.
+	fetchErr atomic.Pointer[string]
+	// lastFetchWarn and fetchFailures rate-limit the fetch failure log;
+	// the fetch loop alone uses them.
+	lastFetchWarn time.Time
+	fetchFailures int
 	// testHook runs before each evaluation; tests use it to panic or stall.
 	testHook func(*schemas.Request)
 }
@@ -120,11 +125,15 @@ func New(js jetstream.JetStream, src ConstraintSource, cfg Config, opts ...Optio
 func (c *Consumer) Config() Config { return c.cfg }
 
 // Ready reports whether the consumer can take work, and if not, why: the
-// durable consumer is not bound yet, or a dependency outage holds the
-// circuit breaker open.
+// durable consumer is not bound yet, fetching fails (the consumer or its
+// stream was deleted, the server is away), or a dependency outage holds
+// the circuit breaker open.
 func (c *Consumer) Ready() (bool, string) {
 	if !c.bound.Load() {
 		return false, "consumer " + c.cfg.Durable + " not bound"
+	}
+	if why := c.fetchErr.Load(); why != nil {
+		return false, "consumer cannot fetch: " + *why
 	}
 	if open, why := c.br.state(); open {
 		return false, "dependency outage, not fetching: " + why
@@ -169,8 +178,14 @@ func (c *Consumer) Run(ctx context.Context) error {
 		defer close(ackerDone)
 		c.acker(work)
 	}()
+	lagDone := make(chan struct{})
+	go func() {
+		defer close(lagDone)
+		c.pollLag(ctx)
+	}()
 
 	c.fetchLoop(ctx, cons)
+	<-lagDone
 
 	// Phase two: finish what is in hand, within the deadline.
 	c.log.Info("stopping: finishing work in hand", "timeout", c.cfg.ShutdownTimeout)
@@ -214,9 +229,31 @@ func (c *Consumer) bind(ctx context.Context) (jetstream.Consumer, error) {
 }
 
 // fetchLoop pulls as many messages as there are free workers, while the
-// circuit breaker allows, until ctx ends.
+// circuit breaker allows, until ctx ends. A fetch that fails is counted,
+// logged (at most once per fetchWarnEvery), makes Ready false and is
+// tried again after a growing delay; when the durable consumer or its
+// stream is gone, the loop binds the consumer again before the next
+// fetch.
+//
+// The loop stays hand-rolled rather than using nats.go's Consume or
+// Messages: those keep a buffer of prefetched messages, so messages would
+// sit in hand (their AckWait running) beyond the free workers, and would
+// keep arriving while the breaker is open. Fetching exactly as many as
+// there are free workers keeps both bounds; the errors Consume would
+// report (a deleted consumer, no responders) are handled here instead.
 func (c *Consumer) fetchLoop(ctx context.Context, cons jetstream.Consumer) {
+	retry := fetchBackOff(c.cfg.FetchWait)
+	rebind := false
 	for ctx.Err() == nil {
+		if rebind {
+			next, err := c.rebind(ctx)
+			if err != nil {
+				c.fetchFailed(err)
+				sleep(ctx, retry.NextBackOff())
+				continue
+			}
+			cons, rebind = next, false
+		}
 		// Wait for a free worker.
 		select {
 		case c.tokens <- struct{}{}:
@@ -239,64 +276,153 @@ func (c *Consumer) fetchLoop(ctx context.Context, cons jetstream.Consumer) {
 			<-c.tokens
 		}
 		if n == 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
+			sleep(ctx, wait)
 			continue
 		}
 		batch, err := cons.Fetch(n, jetstream.FetchMaxWait(c.cfg.FetchWait))
-		if err != nil {
-			for range n {
-				<-c.tokens
-			}
-			c.log.Warn("fetch failed", "error", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(c.cfg.FetchWait):
-			}
-			continue
-		}
 		got := 0
-		for msg := range batch.Messages() {
-			got++
-			c.workers.Add(1)
-			go c.work(msg)
-		}
-		if got == 0 {
-			c.checkStall(ctx, cons)
+		if err == nil {
+			for msg := range batch.Messages() {
+				got++
+				c.workers.Add(1)
+				go c.work(msg)
+			}
+			err = batch.Error()
 		}
 		for i := got; i < n; i++ {
 			<-c.tokens
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
-			c.log.Debug("fetch ended", "error", err)
+		if got == 0 {
+			// A probe that brought nothing has no verdict to wait for.
+			c.br.probeEmpty()
+		}
+		if err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+			if ctx.Err() != nil {
+				return
+			}
+			c.fetchFailed(err)
+			rebind = consumerGone(err)
+			sleep(ctx, retry.NextBackOff())
+			continue
+		}
+		retry.Reset()
+		c.fetchSucceeded()
+	}
+}
+
+// rebind binds the durable consumer again after it (or its stream) was
+// deleted under the running consumer, within PublishTimeout.
+func (c *Consumer) rebind(ctx context.Context) (jetstream.Consumer, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.PublishTimeout)
+	defer cancel()
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, c.ConsumerConfig())
+	if err != nil {
+		return nil, fmt.Errorf("binding consumer %s on %s again: %w", c.cfg.Durable, c.cfg.Stream, err)
+	}
+	c.met.Rebinds.Inc()
+	c.log.Warn("consumer was deleted under us; bound it again", "consumer", c.cfg.Durable, "stream", c.cfg.Stream)
+	return cons, nil
+}
+
+// consumerGone reports a fetch error that means the durable consumer or
+// its stream no longer exists: a pull request that nobody answers, or the
+// server saying the consumer was deleted. Fetching again cannot help;
+// binding again can.
+func consumerGone(err error) bool {
+	return errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
+		errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, nats.ErrNoResponders)
+}
+
+// fetchFailed records a failed fetch or bind: Ready says why until a
+// fetch succeeds, the failure is counted, and logged at most once per
+// fetchWarnEvery with the number of failures since the last line, so a
+// failure that repeats every few milliseconds neither hides nor floods.
+// Only the fetch loop calls it.
+func (c *Consumer) fetchFailed(err error) {
+	why := err.Error()
+	c.fetchErr.Store(&why)
+	c.met.FetchErrors.Inc()
+	c.fetchFailures++
+	if now := time.Now(); now.Sub(c.lastFetchWarn) >= fetchWarnEvery {
+		c.log.Warn("cannot fetch requests; retrying", "consumer", c.cfg.Durable, "error", err,
+			"failures", c.fetchFailures)
+		c.lastFetchWarn, c.fetchFailures = now, 0
+	}
+}
+
+// fetchSucceeded clears what fetchFailed recorded.
+func (c *Consumer) fetchSucceeded() {
+	if c.fetchErr.Swap(nil) != nil {
+		c.log.Info("fetching requests again", "consumer", c.cfg.Durable)
+		c.lastFetchWarn, c.fetchFailures = time.Time{}, 0
+	}
+}
+
+// fetchWarnEvery bounds how often a failing fetch is logged.
+const fetchWarnEvery = 10 * time.Second
+
+// fetchBackOff is the delay between failed fetches: from a tenth of
+// FetchWait, doubling, up to five times FetchWait. It never gives up: the
+// server may be away for long.
+func fetchBackOff(fetchWait time.Duration) *backoff.ExponentialBackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = max(fetchWait/10, 10*time.Millisecond)
+	b.MaxInterval = max(5*fetchWait, b.InitialInterval)
+	b.Multiplier = 2
+	b.RandomizationFactor = 0.2
+	b.MaxElapsedTime = 0
+	b.Reset()
+	return b
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// pollLag reads the durable consumer's lag every LagInterval until ctx
+// ends, each call within PublishTimeout, into the num_pending and
+// num_ack_pending gauges. It also names the stall the server keeps quiet
+// about: unacked messages at MaxAckPending while messages wait, so that
+// the server delivers nothing more.
+func (c *Consumer) pollLag(ctx context.Context) {
+	var lastStallWarn time.Time
+	tick := time.NewTicker(c.cfg.LagInterval)
+	defer tick.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, c.cfg.PublishTimeout)
+		cons, err := c.js.Consumer(rctx, c.cfg.Stream, c.cfg.Durable)
+		cancel()
+		if err == nil {
+			info := cons.CachedInfo()
+			c.met.NumPending.Set(float64(info.NumPending))
+			c.met.NumAckPending.Set(float64(info.NumAckPending))
+			if info.NumPending > 0 && info.NumAckPending >= info.Config.MaxAckPending &&
+				time.Since(lastStallWarn) >= stallWarnEvery {
+				lastStallWarn = time.Now()
+				c.log.Warn("consumer stalled: unacked messages reached max ack pending; waiting for acks or redelivery delays",
+					"ack_pending", info.NumAckPending, "max_ack_pending", info.Config.MaxAckPending, "pending", info.NumPending)
+			}
+		} else if ctx.Err() == nil {
+			// The fetch loop reports a missing consumer; this only says
+			// the gauges are stale.
+			c.log.Debug("cannot read consumer lag", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }
 
-// checkStall looks, at most every stallCheck, at why an empty fetch came
-// back empty. When the consumer's unacked messages have reached
-// MaxAckPending while messages wait, the server delivers nothing and says
-// nothing: log it, so the stall is seen.
-func (c *Consumer) checkStall(ctx context.Context, cons jetstream.Consumer) {
-	if time.Since(c.lastStallCheck) < stallCheck {
-		return
-	}
-	c.lastStallCheck = time.Now()
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return
-	}
-	if info.NumPending > 0 && info.NumAckPending >= info.Config.MaxAckPending {
-		c.log.Warn("consumer stalled: unacked messages reached max ack pending; waiting for acks or redelivery delays",
-			"ack_pending", info.NumAckPending, "max_ack_pending", info.Config.MaxAckPending, "pending", info.NumPending)
-	}
-}
-
-// stallCheck is how often checkStall may ask the server.
-const stallCheck = 10 * time.Second
+// stallWarnEvery bounds how often pollLag logs a stall.
+const stallWarnEvery = 10 * time.Second
 
 // work handles one message on a worker slot taken by the fetch loop.
 func (c *Consumer) work(msg jetstream.Msg) {

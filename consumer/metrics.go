@@ -20,6 +20,12 @@ type Metrics struct {
 	BreakerOpen  prometheus.Gauge
 	BreakerTrips prometheus.Counter
 	Panics       prometheus.Counter
+	FetchErrors  prometheus.Counter
+	Rebinds      prometheus.Counter
+	// NumPending and NumAckPending are the durable consumer's lag, read
+	// every Config.LagInterval.
+	NumPending    prometheus.Gauge
+	NumAckPending prometheus.Gauge
 }
 
 // NewMetrics creates the collectors and registers them with reg; a nil reg
@@ -75,10 +81,27 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "flextime_panics_total",
 			Help: "Panics recovered while handling a message.",
 		}),
+		FetchErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flextime_consumer_fetch_errors_total",
+			Help: "Fetches (or binds after a deleted consumer) that failed; /ready is false until one succeeds.",
+		}),
+		Rebinds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "flextime_consumer_rebinds_total",
+			Help: "Times the durable consumer was bound again after it or its stream was deleted.",
+		}),
+		NumPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "flextime_consumer_num_pending",
+			Help: "Requests in the stream not yet delivered to the durable consumer (all instances).",
+		}),
+		NumAckPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "flextime_consumer_num_ack_pending",
+			Help: "Requests delivered and not yet acked, naked ones waiting for redelivery included (all instances).",
+		}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Evaluations, m.Duration, m.ActiveWorker, m.Received, m.Acked, m.Naked,
-			m.DeadLettered, m.Results, m.InFlight, m.BreakerOpen, m.BreakerTrips, m.Panics)
+			m.DeadLettered, m.Results, m.InFlight, m.BreakerOpen, m.BreakerTrips, m.Panics,
+			m.FetchErrors, m.Rebinds, m.NumPending, m.NumAckPending)
 	}
 	return m
 }
