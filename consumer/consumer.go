@@ -57,13 +57,14 @@ type Consumer struct {
 	cache    *cache.Cache
 	history  HistoryWriter
 	bound    atomic.Bool
-	pending  chan pendingAck
 	tokens   chan struct{}
 	workers  sync.WaitGroup
 	inFlight atomic.Int64
-	// lateEvals counts evaluations still running after their timeout
-	// result went out.
-	lateEvals sync.WaitGroup
+	// ackSlots bounds the requests whose result is published and whose
+	// ack (after the publish ack and the history commit) is awaited, each
+	// by a goroutine of its own counted in ackers.
+	ackSlots chan struct{}
+	ackers   sync.WaitGroup
 	// fetchErr says why the last fetch failed; nil once one succeeds.
 	fetchErr atomic.Pointer[string]
 	// lastFetchWarn and fetchFailures rate-limit the fetch failure log;
@@ -116,7 +117,7 @@ func New(js jetstream.JetStream, src ConstraintSource, cfg Config, opts ...Optio
 	}
 	c.br = newBreaker(c.policy)
 	c.models = newModels(256, c.met)
-	c.pending = make(chan pendingAck, cfg.MaxInFlight)
+	c.ackSlots = make(chan struct{}, cfg.MaxInFlight)
 	c.tokens = make(chan struct{}, cfg.Workers)
 	return c, nil
 }
@@ -169,39 +170,40 @@ func (c *Consumer) Run(ctx context.Context) error {
 	c.bound.Store(true)
 	defer c.bound.Store(false)
 
-	// Work outlives ctx by up to ShutdownTimeout.
-	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
+	// Work outlives ctx by up to ShutdownTimeout. Then it is cancelled
+	// with a cause wrapping ErrShutdown, and with it every request's
+	// context: a hung constraint store, Redis or history write ends, and
+	// its message is naked at once for another instance.
+	work, cancelWork := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancelWork(nil)
 
-	ackerDone := make(chan struct{})
-	go func() {
-		defer close(ackerDone)
-		c.acker(work)
-	}()
 	lagDone := make(chan struct{})
 	go func() {
 		defer close(lagDone)
 		c.pollLag(ctx)
 	}()
 
-	c.fetchLoop(ctx, cons)
+	c.fetchLoop(ctx, work, cons)
 	<-lagDone
 
-	// Phase two: finish what is in hand, within the deadline.
+	// Phase two: finish what is in hand, within the deadline. A worker
+	// returns only after its late evaluation (if any) ended, and starts
+	// its acker before it returns, so the second Wait sees every acker.
 	c.log.Info("stopping: finishing work in hand", "timeout", c.cfg.ShutdownTimeout)
 	finished := make(chan struct{})
 	go func() {
 		c.workers.Wait()
-		close(c.pending)
-		<-ackerDone
+		c.ackers.Wait()
 		close(finished)
 	}()
+	deadline := time.NewTimer(c.cfg.ShutdownTimeout)
+	defer deadline.Stop()
 	select {
 	case <-finished:
 		c.log.Info("stopped cleanly")
 		return nil
-	case <-time.After(c.cfg.ShutdownTimeout):
-		cancelWork()
+	case <-deadline.C:
+		cancelWork(fmt.Errorf("%w: the shutdown deadline (%s) passed", ErrShutdown, c.cfg.ShutdownTimeout))
 		<-finished
 		c.log.Warn("shutdown deadline passed; unfinished messages were naked for redelivery")
 		return nil
@@ -241,7 +243,9 @@ func (c *Consumer) bind(ctx context.Context) (jetstream.Consumer, error) {
 // keep arriving while the breaker is open. Fetching exactly as many as
 // there are free workers keeps both bounds; the errors Consume would
 // report (a deleted consumer, no responders) are handled here instead.
-func (c *Consumer) fetchLoop(ctx context.Context, cons jetstream.Consumer) {
+//
+// Workers run under work, which outlives ctx until the shutdown deadline.
+func (c *Consumer) fetchLoop(ctx, work context.Context, cons jetstream.Consumer) {
 	retry := fetchBackOff(c.cfg.FetchWait)
 	rebind := false
 	for ctx.Err() == nil {
@@ -285,7 +289,7 @@ func (c *Consumer) fetchLoop(ctx context.Context, cons jetstream.Consumer) {
 			for msg := range batch.Messages() {
 				got++
 				c.workers.Add(1)
-				go c.work(msg)
+				go c.work(work, msg)
 			}
 			err = batch.Error()
 		}
@@ -425,13 +429,23 @@ func (c *Consumer) pollLag(ctx context.Context) {
 const stallWarnEvery = 10 * time.Second
 
 // work handles one message on a worker slot taken by the fetch loop.
-func (c *Consumer) work(msg jetstream.Msg) {
+// The message's context ends at AckWait, when the server redelivers it
+// anyway, or when work is cancelled at the shutdown deadline.
+func (c *Consumer) work(work context.Context, msg jetstream.Msg) {
 	defer c.workers.Done()
 	c.met.ActiveWorker.Inc()
+	// late counts the evaluation still running after its timeout result
+	// went out. The slot is given back only once it ends, so that no more
+	// than Workers evaluations ever run at once; the result is not held
+	// up by it.
+	var late sync.WaitGroup
 	defer func() {
+		late.Wait()
 		c.met.ActiveWorker.Dec()
 		<-c.tokens
 	}()
+	ctx, cancel := context.WithTimeout(work, c.cfg.AckWait)
+	defer cancel()
 	c.met.Received.Inc()
 
 	delivered := uint64(1)
@@ -440,7 +454,7 @@ func (c *Consumer) work(msg jetstream.Msg) {
 		delivered, seq = md.NumDelivered, md.Sequence.Stream
 	}
 
-	res, set, err := c.safeHandle(msg)
+	res, set, err := c.safeHandle(ctx, msg, &late)
 	if err != nil {
 		c.settle(msg, err, delivered, seq)
 		return
@@ -450,8 +464,13 @@ func (c *Consumer) work(msg jetstream.Msg) {
 		c.settle(msg, fmt.Errorf("encoding result: %w", err), delivered, seq)
 		return
 	}
+	// An acker slot is taken before publishing, so MaxInFlight bounds the
+	// publishes awaiting their ack. A full house holds the workers, and
+	// so the fetch loop.
+	c.ackSlots <- struct{}{}
 	fut, err := c.js.PublishMsgAsync(out)
 	if err != nil {
+		<-c.ackSlots
 		c.settle(msg, dependency("publishing result", err), delivered, seq)
 		return
 	}
@@ -465,16 +484,22 @@ func (c *Consumer) work(msg jetstream.Msg) {
 		}
 		// Submit blocks while the writer's queue is full: backpressure
 		// reaches the worker, and through it the fetch loop.
-		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.PublishTimeout+c.cfg.HistoryTimeout)
-		p.hist, err = c.history.Submit(ctx, rec)
-		cancel()
+		hctx, hcancel := context.WithTimeout(ctx, c.cfg.PublishTimeout+c.cfg.HistoryTimeout)
+		p.hist, err = c.history.Submit(hctx, rec)
+		hcancel()
 		if err != nil {
-			p.histErr = historyError(err)
+			p.histErr = historyError(ctx, err)
 		}
+		// The commit is awaited until HistoryTimeout from now, however
+		// many requests are awaited before it.
+		p.histBy = time.Now().Add(c.cfg.HistoryTimeout)
 	}
-	// The slot is freed once the acker has room, not before: a full
-	// acker queue holds the workers, and so the fetch loop.
-	c.pending <- p
+	c.ackers.Add(1)
+	go func() {
+		defer c.ackers.Done()
+		defer func() { <-c.ackSlots }()
+		c.acker(work, p)
+	}()
 }
 
 // requestTime is the request's JetStream timestamp: the time it was
@@ -494,7 +519,7 @@ func requestTime(msg jetstream.Msg) time.Time {
 
 // safeHandle runs handle, turning a panic outside the evaluation into
 // ErrPanic too.
-func (c *Consumer) safeHandle(msg jetstream.Msg) (res *schemas.Result, set *store.Set, err error) {
+func (c *Consumer) safeHandle(ctx context.Context, msg jetstream.Msg, late *sync.WaitGroup) (res *schemas.Result, set *store.Set, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.met.Panics.Inc()
@@ -503,7 +528,7 @@ func (c *Consumer) safeHandle(msg jetstream.Msg) (res *schemas.Result, set *stor
 			res, set, err = nil, nil, fmt.Errorf("%w: %v", ErrPanic, r)
 		}
 	}()
-	res, set, err = c.handle(context.Background(), msg.Data())
+	res, set, err = c.handle(ctx, msg.Data(), late)
 	if res != nil {
 		res.ReplayID = msg.Headers().Get(ReplayHeader)
 	}
@@ -536,38 +561,40 @@ type pendingAck struct {
 	delivered uint64
 	seq       uint64
 	sent      time.Time
-	// hist reports the history commit; nil without history.
+	// hist reports the history commit; nil without history. It is
+	// awaited until histBy.
 	hist    <-chan error
 	histErr error
+	histBy  time.Time
 }
 
-// acker acks each request once its result is confirmed, in publish order.
-// A result that is refused or gets no ack within PublishTimeout is an
-// outage: the request is naked for redelivery.
-func (c *Consumer) acker(work context.Context) {
-	for p := range c.pending {
-		var err error
-		timer := time.NewTimer(max(time.Until(p.sent.Add(c.cfg.PublishTimeout)), 0))
-		select {
-		case <-p.fut.Ok():
-		case e := <-p.fut.Err():
-			err = dependency("publishing result", e)
-		case <-timer.C:
-			err = dependency("publishing result", fmt.Errorf("no ack within %s", c.cfg.PublishTimeout))
-		case <-work.Done():
-			err = fmt.Errorf("%w: result ack not received before the deadline", ErrShutdown)
-		}
-		timer.Stop()
-		c.inFlight.Add(-1)
-		c.met.InFlight.Dec()
-		if err == nil {
-			c.met.Results.WithLabelValues(p.status).Inc()
-		}
-		if err == nil {
-			err = c.awaitHistory(work, p)
-		}
-		c.settle(p.msg, err, p.delivered, p.seq)
+// acker acks one request once its result is confirmed and its history
+// committed. Each request has an acker of its own, so one slow commit
+// holds up no other request's ack. A result that is refused or gets no
+// ack within PublishTimeout of its publish is an outage: the request is
+// naked for redelivery.
+func (c *Consumer) acker(work context.Context, p pendingAck) {
+	var err error
+	timer := time.NewTimer(max(time.Until(p.sent.Add(c.cfg.PublishTimeout)), 0))
+	select {
+	case <-p.fut.Ok():
+	case e := <-p.fut.Err():
+		err = dependency("publishing result", e)
+	case <-timer.C:
+		err = dependency("publishing result", fmt.Errorf("no ack within %s", c.cfg.PublishTimeout))
+	case <-work.Done():
+		err = fmt.Errorf("%w: result ack not received before the deadline", ErrShutdown)
 	}
+	timer.Stop()
+	c.inFlight.Add(-1)
+	c.met.InFlight.Dec()
+	if err == nil {
+		c.met.Results.WithLabelValues(p.status).Inc()
+	}
+	if err == nil {
+		err = c.awaitHistory(work, p)
+	}
+	c.settle(p.msg, err, p.delivered, p.seq)
 }
 
 // awaitHistory waits for the request's history rows to be committed: a
@@ -580,12 +607,12 @@ func (c *Consumer) awaitHistory(work context.Context, p pendingAck) error {
 	if p.hist == nil {
 		return nil
 	}
-	timer := time.NewTimer(c.cfg.HistoryTimeout)
+	timer := time.NewTimer(max(time.Until(p.histBy), 0))
 	defer timer.Stop()
 	select {
 	case err := <-p.hist:
 		if err != nil {
-			return historyError(err)
+			return historyError(work, err)
 		}
 		return nil
 	case <-timer.C:
@@ -598,11 +625,11 @@ func (c *Consumer) awaitHistory(work context.Context, p pendingAck) error {
 // historyError classes a history failure: an outage, unless the writer
 // says the record itself can never be stored (Postgres refused its data,
 // a NUL in a name say), which is bad input.
-func historyError(err error) error {
+func historyError(ctx context.Context, err error) error {
 	if errors.Is(err, history.ErrInvalidRecord) {
 		return badInput(fmt.Errorf("writing history: %w", err))
 	}
-	return dependency("writing history", err)
+	return outage(ctx, "writing history", err)
 }
 
 // settle carries out Decide's verdict on msg.
@@ -618,10 +645,12 @@ func (c *Consumer) settle(msg jetstream.Msg, err error, delivered, seq uint64) {
 	case Ack:
 		c.br.succeed()
 		if aerr := msg.Ack(); aerr != nil {
+			c.met.SettleFailed.WithLabelValues("ack").Inc()
 			c.log.Warn("ack failed; the message will be redelivered and its result deduplicated",
 				"subject", msg.Subject(), "error", aerr)
+		} else {
+			c.met.Acked.Inc()
 		}
-		c.met.Acked.Inc()
 	case Retry:
 		label := "error"
 		switch {
@@ -643,6 +672,7 @@ func (c *Consumer) settle(msg jetstream.Msg, err error, delivered, seq uint64) {
 		c.log.Warn("message naked for redelivery", "subject", msg.Subject(), "delivered", delivered,
 			"delay", d.Delay, "reason", d.Reason)
 		if nerr := msg.NakWithDelay(d.Delay); nerr != nil {
+			c.met.SettleFailed.WithLabelValues("nak").Inc()
 			c.log.Warn("nak failed; the message will be redelivered after ACK_WAIT",
 				"subject", msg.Subject(), "error", nerr)
 		}
@@ -651,6 +681,7 @@ func (c *Consumer) settle(msg jetstream.Msg, err error, delivered, seq uint64) {
 		c.met.DeadLettered.WithLabelValues(d.Class).Inc()
 		c.log.Warn("message dead-lettered", "subject", msg.Subject(), "class", d.Class, "reason", d.Reason)
 		if terr := msg.TermWithReason(d.Class); terr != nil {
+			c.met.SettleFailed.WithLabelValues("term").Inc()
 			c.log.Warn("term failed; the message will be redelivered and dead-lettered again",
 				"subject", msg.Subject(), "error", terr)
 		}

@@ -99,9 +99,15 @@ type instance struct {
 
 func (e *env) start(cfg Config, hook func(*schemas.Request)) *instance {
 	e.t.Helper()
+	return e.startSrc(cfg, e.src, hook)
+}
+
+// startSrc starts an instance that takes its constraint sets from src.
+func (e *env) startSrc(cfg Config, src ConstraintSource, hook func(*schemas.Request)) *instance {
+	e.t.Helper()
 	nc, js := natstest.Connect(e.t, e.url)
 	log := slog.New(slog.NewTextHandler(testWriter{e.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := New(js, e.src, cfg, WithLogger(log))
+	c, err := New(js, src, cfg, WithLogger(log))
 	if err != nil {
 		e.t.Fatal(err)
 	}

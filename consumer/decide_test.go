@@ -41,9 +41,15 @@ func TestDecide(t *testing.T) {
 		{"unclassified error turns poison", errors.New("strange"), 4, DeadLetter, schemas.ClassPoison, false, ""},
 		{"shutdown hands the message on", fmt.Errorf("%w: deadline", ErrShutdown), 1, Retry, "", false, ""},
 		{"shutdown is never poison", fmt.Errorf("%w: deadline", ErrShutdown), 50, Retry, "", false, ""},
-		{"history outage", historyError(errors.New("connection refused")), 30, Retry, "", true, ""},
-		{"history refuses the record itself", historyError(fmt.Errorf("%w: NUL in jsonb", history.ErrInvalidRecord)), 1,
+		{"history outage", historyError(context.Background(), errors.New("connection refused")), 30, Retry, "", true, ""},
+		{"history refuses the record itself", historyError(context.Background(), fmt.Errorf("%w: NUL in jsonb", history.ErrInvalidRecord)), 1,
 			DeadLetter, schemas.ClassBadInput, false, ""},
+		{"a wait cut by the shutdown deadline hands the message on", outage(shutdownCtx(), "constraint source", context.Canceled),
+			1, Retry, "", false, ""},
+		{"a history wait cut by the shutdown deadline hands the message on", historyError(shutdownCtx(), context.Canceled),
+			1, Retry, "", false, ""},
+		{"a wait past its own deadline is an outage", outage(context.Background(), "constraint source", context.DeadlineExceeded),
+			1, Retry, "", true, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -162,4 +168,11 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("Validate(%+v) = %v, want ErrInvalidConfig", b, err)
 		}
 	}
+}
+
+// shutdownCtx is a request context cancelled at the shutdown deadline.
+func shutdownCtx() context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(fmt.Errorf("%w: the shutdown deadline passed", ErrShutdown))
+	return ctx
 }

@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -43,6 +44,17 @@ func badInput(err error) error {
 // dependency wraps err as ErrDependency with what was being done.
 func dependency(what string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrDependency, what, err)
+}
+
+// outage classes the failure of something a request needed while ctx
+// was its context: ErrShutdown when ctx was cancelled at the shutdown
+// deadline (the message is naked at once, for another instance), else
+// ErrDependency.
+func outage(ctx context.Context, what string, err error) error {
+	if cause := context.Cause(ctx); errors.Is(cause, ErrShutdown) {
+		return fmt.Errorf("%w: %s: %w", cause, what, err)
+	}
+	return dependency(what, err)
 }
 
 // reason is the human part of an error for a dead letter or a log line:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/flextime/flextime/cache"
@@ -17,7 +18,10 @@ import (
 // handle turns one request body into its result. The error, if any, wraps
 // one of the classes Decide knows. A timeout or a sport without
 // constraints is not an error: it is a result with a status saying so.
-func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, *store.Set, error) {
+//
+// ctx bounds every wait: the constraint source, the cache's Redis tier.
+// An evaluation that outlives its timeout is counted in late.
+func (c *Consumer) handle(ctx context.Context, data []byte, late *sync.WaitGroup) (*schemas.Result, *store.Set, error) {
 	req, err := schemas.DecodeRequest(data)
 	if err != nil {
 		return nil, nil, badInput(err)
@@ -28,7 +32,7 @@ func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, *s
 		if errors.Is(err, schemas.ErrInvalid) {
 			return nil, nil, badInput(err)
 		}
-		return nil, nil, dependency("constraint source", err)
+		return nil, nil, outage(ctx, "constraint source", err)
 	}
 	set, err = set.Narrow(req.ConstraintIDs)
 	if err != nil {
@@ -41,7 +45,7 @@ func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, *s
 			Error:   fmt.Sprintf("no active constraints for sport %q", s.Sport),
 			Results: []schemas.ConstraintResult{},
 		}
-	} else if res, err = c.evaluateTimed(req, set); err != nil {
+	} else if res, err = c.evaluateTimed(ctx, req, set, late); err != nil {
 		return nil, nil, err
 	}
 	res.RequestID, res.Revision = req.RequestID, req.Revision
@@ -50,18 +54,23 @@ func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, *s
 }
 
 // evaluateTimed evaluates in a goroutine of its own so that a request past
-// EvalTimeout gets a timeout result now. The evaluation still runs to its
-// end (it cannot be interrupted); the worker's slot stays taken until it
-// does, so the pool stays bounded.
-func (c *Consumer) evaluateTimed(req *schemas.Request, set *store.Set) (*schemas.Result, error) {
+// EvalTimeout gets a timeout result now. The evaluation cannot be
+// interrupted: it runs on (its context cancelled, so its cache I/O ends),
+// counted in late; the worker keeps its slot until it ends, so that no
+// more than Workers evaluations ever run at once.
+func (c *Consumer) evaluateTimed(ctx context.Context, req *schemas.Request, set *store.Set, late *sync.WaitGroup) (*schemas.Result, error) {
 	type out struct {
 		res *schemas.Result
 		err error
 	}
 	done := make(chan out, 1)
 	start := time.Now()
+	ectx, cancel := context.WithCancel(ctx)
+	late.Add(1)
 	go func() {
-		res, err := c.evaluate(req, set)
+		defer late.Done()
+		defer cancel()
+		res, err := c.evaluate(ectx, req, set)
 		done <- out{res, err}
 	}()
 	timer := time.NewTimer(c.cfg.EvalTimeout)
@@ -70,10 +79,7 @@ func (c *Consumer) evaluateTimed(req *schemas.Request, set *store.Set) (*schemas
 	case o := <-done:
 		return o.res, o.err
 	case <-timer.C:
-		// Keep the worker until the evaluation ends, so no more than
-		// Workers evaluations ever run; but answer now.
-		c.lateEvals.Add(1)
-		go func() { <-done; c.lateEvals.Done() }()
+		cancel()
 		s := req.Schedule
 		return &schemas.Result{
 			ScheduleID: s.ID, Sport: s.Sport, Status: schemas.StatusTimeout, ConstraintSet: set.ID,
@@ -86,7 +92,7 @@ func (c *Consumer) evaluateTimed(req *schemas.Request, set *store.Set) (*schemas
 
 // evaluate scores the request's schedule under set. A panic is recovered
 // here, logged with its stack, and returned as ErrPanic.
-func (c *Consumer) evaluate(req *schemas.Request, set *store.Set) (res *schemas.Result, err error) {
+func (c *Consumer) evaluate(ctx context.Context, req *schemas.Request, set *store.Set) (res *schemas.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.met.Panics.Inc()
@@ -104,7 +110,7 @@ func (c *Consumer) evaluate(req *schemas.Request, set *store.Set) (res *schemas.
 	var e *modelEntry
 	if c.cache != nil {
 		var outcome cache.Outcome
-		res, outcome, err = c.cache.Evaluate(context.Background(), s, set, all, func() (*evaluator.Model, error) {
+		res, outcome, err = c.cache.Evaluate(ctx, s, set, all, func() (*evaluator.Model, error) {
 			var err error
 			e, err = c.models.get(set, s)
 			if err != nil {

@@ -12,7 +12,7 @@ type Metrics struct {
 	Duration     prometheus.Histogram
 	ActiveWorker prometheus.Gauge
 	Received     prometheus.Counter
-	Acked        prometheus.Counter
+	Acked        prometheus.Counter     // acks sent; failed ones count in SettleFailed
 	Naked        *prometheus.CounterVec // reason: dependency|panic|shutdown|error
 	DeadLettered *prometheus.CounterVec // class
 	Results      *prometheus.CounterVec // status
@@ -22,6 +22,7 @@ type Metrics struct {
 	Panics       prometheus.Counter
 	FetchErrors  prometheus.Counter
 	Rebinds      prometheus.Counter
+	SettleFailed *prometheus.CounterVec // action: ack|nak|term
 	// NumPending and NumAckPending are the durable consumer's lag, read
 	// every Config.LagInterval.
 	NumPending    prometheus.Gauge
@@ -51,7 +52,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		Acked: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "flextime_messages_acked_total",
-			Help: "Request messages acked after their result was confirmed.",
+			Help: "Request messages acked after their result was confirmed; a failed ack is not counted here.",
 		}),
 		Naked: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "flextime_messages_naked_total",
@@ -89,6 +90,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "flextime_consumer_rebinds_total",
 			Help: "Times the durable consumer was bound again after it or its stream was deleted.",
 		}),
+		SettleFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "flextime_messages_settle_failed_total",
+			Help: "Acks, naks and terms that failed to reach the server, by action; the message is redelivered after ACK_WAIT.",
+		}, []string{"action"}),
 		NumPending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "flextime_consumer_num_pending",
 			Help: "Requests in the stream not yet delivered to the durable consumer (all instances).",
@@ -101,7 +106,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.Evaluations, m.Duration, m.ActiveWorker, m.Received, m.Acked, m.Naked,
 			m.DeadLettered, m.Results, m.InFlight, m.BreakerOpen, m.BreakerTrips, m.Panics,
-			m.FetchErrors, m.Rebinds, m.NumPending, m.NumAckPending)
+			m.FetchErrors, m.Rebinds, m.SettleFailed, m.NumPending, m.NumAckPending)
 	}
 	return m
 }
