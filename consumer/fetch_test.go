@@ -78,6 +78,13 @@ func TestDeletedStreamIsNotReady(t *testing.T) {
 	})
 	_, why := in.c.Ready()
 	t.Logf("Ready while the stream is gone: %s", why)
+	// Failing fetches back off: a few per second at most, where the hot
+	// spin made thousands.
+	before := counter(in.c.met.FetchErrors)
+	time.Sleep(2 * time.Second)
+	if n := counter(in.c.met.FetchErrors) - before; n > 200 {
+		t.Errorf("%v failed fetches in 2s: no backoff", n)
+	}
 	if _, err := broker.ApplyStreams(ctx, e.js, broker.DefaultStreamOptions()); err != nil {
 		t.Fatal(err)
 	}
