@@ -29,7 +29,9 @@ type Config struct {
 	// max(1024, 64 x (Workers + MaxInFlight)).
 	MaxAckPending int
 	// AckWait is when the server redelivers an unacked message (ACK_WAIT,
-	// default 30s). It must exceed EvalTimeout + PublishTimeout.
+	// default 30s). It must exceed EvalTimeout + PublishTimeout. It is
+	// also the deadline of each request's context: past it the message is
+	// redelivered anyway.
 	AckWait time.Duration
 	// EvalTimeout bounds one evaluation (EVALUATION_TIMEOUT, default 10s);
 	// past it the result has status timeout.
@@ -45,7 +47,7 @@ type Config struct {
 	PoisonAttempts         uint64
 	RetryInitial, RetryMax time.Duration
 	// HistoryTimeout bounds the wait for a request's history rows to be
-	// committed (default 10s).
+	// committed, counted from their submission (default 10s).
 	HistoryTimeout time.Duration
 	// FetchWait is how long one pull waits for messages (default 1s). It
 	// bounds how long a stop waits for the fetch loop.
