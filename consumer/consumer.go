@@ -326,7 +326,7 @@ func (c *Consumer) work(msg jetstream.Msg) {
 	}
 	fut, err := c.js.PublishMsgAsync(out)
 	if err != nil {
-		c.settle(msg, dependency("publishing result", err), delivered, seq)
+		c.settle(msg, publishError("publishing result", err), delivered, seq)
 		return
 	}
 	c.inFlight.Add(1)
@@ -425,7 +425,7 @@ func (c *Consumer) acker(work context.Context) {
 		select {
 		case <-p.fut.Ok():
 		case e := <-p.fut.Err():
-			err = dependency("publishing result", e)
+			err = publishError("publishing result", e)
 		case <-timer.C:
 			err = dependency("publishing result", fmt.Errorf("no ack within %s", c.cfg.PublishTimeout))
 		case <-work.Done():
@@ -483,7 +483,13 @@ func historyError(err error) error {
 func (c *Consumer) settle(msg jetstream.Msg, err error, delivered, seq uint64) {
 	d := Decide(err, delivered, c.policy)
 	if d.Action == DeadLetter {
-		if derr := c.deadLetter(msg, d, delivered, seq); derr != nil {
+		if derr := c.deadLetter(msg, d, delivered, seq); errors.Is(derr, ErrUnpublishable) {
+			// The dead letter itself can never be published (its subject
+			// is not permitted, say): redelivering would only spin. The
+			// message is terminated, and this line is all that is left.
+			c.log.Error("dead letter cannot be published; the message is dropped",
+				"subject", msg.Subject(), "class", d.Class, "reason", d.Reason, "error", derr)
+		} else if derr != nil {
 			// Without its dead letter, terminating would lose the message.
 			d = Decide(derr, delivered, c.policy)
 		}
@@ -572,7 +578,7 @@ func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.PublishTimeout)
 	defer cancel()
 	if _, err := c.js.PublishMsg(ctx, m); err != nil {
-		return dependency("publishing dead letter", err)
+		return publishError("publishing dead letter", err)
 	}
 	return nil
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/history"
 	"github.com/flextime/flextime/schemas"
@@ -41,6 +44,26 @@ func TestDecide(t *testing.T) {
 		{"unclassified error turns poison", errors.New("strange"), 4, DeadLetter, schemas.ClassPoison, false, ""},
 		{"shutdown hands the message on", fmt.Errorf("%w: deadline", ErrShutdown), 1, Retry, "", false, ""},
 		{"shutdown is never poison", fmt.Errorf("%w: deadline", ErrShutdown), 50, Retry, "", false, ""},
+		{"result over the max payload is poison", publishError("publishing result", nats.ErrMaxPayload), 1,
+			DeadLetter, schemas.ClassPoison, false, "cannot be published: publishing result: nats: maximum payload exceeded"},
+		{"dead letter over the max payload is poison", publishError("publishing dead letter", nats.ErrMaxPayload), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"result over the stream's max message size", publishError("publishing result", jetstream.ErrStreamMessageExceedsMaximum), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"stream's max message size as an API error", publishError("publishing result",
+			&jetstream.APIError{Code: 400, ErrorCode: jetstream.JSErrCodeStreamMessageExceedsMaximum, Description: "message size exceeds maximum allowed"}), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"headers over the stream's limit", publishError("publishing result",
+			&jetstream.APIError{Code: 400, ErrorCode: 10097, Description: "header size exceeds maximum allowed of 64k"}), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"publish not permitted", publishError("publishing result",
+			fmt.Errorf("%w: Permissions Violation for Publish to \"flextime.results.x.y\"", nats.ErrPermissionViolation)), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"invalid subject", publishError("publishing dead letter", nats.ErrBadSubject), 1, DeadLetter, schemas.ClassPoison, false, ""},
+		{"publish timeout stays an outage", publishError("publishing result", context.DeadlineExceeded), 9, Retry, "", true, ""},
+		{"no stream stays an outage", publishError("publishing result", jetstream.ErrNoStreamResponse), 9, Retry, "", true, ""},
+		{"stream out of space stays an outage", publishError("publishing result",
+			&jetstream.APIError{Code: 503, ErrorCode: 10023, Description: "insufficient resources"}), 9, Retry, "", true, ""},
 		{"history outage", historyError(errors.New("connection refused")), 30, Retry, "", true, ""},
 		{"history refuses the record itself", historyError(fmt.Errorf("%w: NUL in jsonb", history.ErrInvalidRecord)), 1,
 			DeadLetter, schemas.ClassBadInput, false, ""},
