@@ -89,7 +89,22 @@ var requestKeys = []string{"request_id", "revision", "schedule", "games", "const
 // reported as `line 3, column 5: ...`. Detail defaults to DetailViolated.
 //
 // The body is parsed twice, once for the schema and once into the Request.
+// DecodeRequest applies the default Limits; Limits.DecodeRequest others.
 func DecodeRequest(data []byte) (*Request, error) {
+	return Limits{}.DecodeRequest(data)
+}
+
+// DecodeRequest is DecodeRequest under the limits l (zero fields are
+// defaults). A body over MaxBytes is refused before it is read; lists
+// over the other limits before the schema is checked, naming the field
+// and the limit: `schedule.games: 40000 games, more than MAX_GAMES (5000)`.
+func (l Limits) DecodeRequest(data []byte) (*Request, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	if err := l.checkSize(data); err != nil {
+		return nil, err
+	}
 	data = trimBOM(data)
 	v, serr := parseJSON(data)
 	if serr != nil {
@@ -103,6 +118,9 @@ func DecodeRequest(data []byte) (*Request, error) {
 		return nil, err
 	}
 	if err := checkRequestHead(top); err != nil {
+		return nil, err
+	}
+	if err := l.checkCounts(top); err != nil {
 		return nil, err
 	}
 	if err := requestSchema.validate("", v); err != nil {
