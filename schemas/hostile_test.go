@@ -16,7 +16,9 @@ func TestDecodeRequestHostile(t *testing.T) {
 	small := schemas.Limits{MaxBytes: 4096, MaxGames: 2, MaxSlots: 1, MaxTeams: 2}
 	ok := func(members string) string { return request(t, `"request_id": "r1"`+members, "", "") }
 	edit := func(old, new string) string { return request(t, `"request_id": "r1"`, old, new) }
-	many := func(n int, item string) string { return "[" + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + "]" }
+	many := func(n int, item string) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + "]"
+	}
 	cases := []struct {
 		name   string
 		limits schemas.Limits
