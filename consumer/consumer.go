@@ -2,8 +2,6 @@ package consumer
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -319,6 +317,9 @@ func (c *Consumer) work(msg jetstream.Msg) {
 		c.settle(msg, err, delivered, seq)
 		return
 	}
+	// Explanations are what grow: a result could be 150 times its
+	// request. History gets the capped result too.
+	res = capViolations(res, c.cfg.MaxViolations)
 	out, err := c.resultMsg(res)
 	if err != nil {
 		c.settle(msg, fmt.Errorf("encoding result: %w", err), delivered, seq)
@@ -385,9 +386,10 @@ func (c *Consumer) safeHandle(msg jetstream.Msg) (res *schemas.Result, set *stor
 }
 
 // resultMsg builds the result message, with its Nats-Msg-Id so the results
-// stream drops a duplicate from a redelivered request.
+// stream drops a duplicate from a redelivered request. Its body fits the
+// server's max payload (and MaxResultBytes): see encodeResult.
 func (c *Consumer) resultMsg(res *schemas.Result) (*nats.Msg, error) {
-	body, err := json.Marshal(res)
+	body, err := encodeResult(res, c.bodyLimit(c.cfg.MaxResultBytes))
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +560,6 @@ func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint
 		Class:         d.Class,
 		Subject:       msg.Subject(),
 		Headers:       map[string][]string(msg.Headers()),
-		PayloadB64:    base64.StdEncoding.EncodeToString(data),
 		DeliveryCount: delivered,
 		StreamSeq:     seq,
 		At:            time.Now().UTC().Format(time.RFC3339Nano),
@@ -568,7 +569,9 @@ func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint
 	if dl.Headers == nil {
 		dl.Headers = map[string][]string{}
 	}
-	body, err := json.Marshal(dl)
+	// A dead letter always fits: the payload is cut short, and says so,
+	// rather than the dead letter refused.
+	body, err := fitDeadLetter(&dl, data, c.bodyLimit(0))
 	if err != nil {
 		return fmt.Errorf("encoding dead letter: %w", err)
 	}

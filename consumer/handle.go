@@ -18,7 +18,7 @@ import (
 // one of the classes Decide knows. A timeout or a sport without
 // constraints is not an error: it is a result with a status saying so.
 func (c *Consumer) handle(ctx context.Context, data []byte) (*schemas.Result, *store.Set, error) {
-	req, err := schemas.DecodeRequest(data)
+	req, err := c.cfg.Limits.DecodeRequest(data)
 	if err != nil {
 		return nil, nil, badInput(err)
 	}

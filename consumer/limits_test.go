@@ -1,9 +1,15 @@
 package consumer
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
 	"bytes"
 	"context"
 	"errors"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"testing"
 	"time"
 
@@ -11,7 +17,10 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/flextime/flextime/broker"
+	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/internal/natstest"
+	"github.com/flextime/flextime/schemas"
 )
 
 // smallPayloadServer starts a JetStream server whose max_payload is
@@ -90,5 +99,214 @@ func TestPublishErrorsFromARealServer(t *testing.T) {
 	_, err = js.PublishMsg(ctx, msg("nostream.c", 10))
 	if err == nil || !errors.Is(publishError("publishing result", err), ErrDependency) {
 		t.Errorf("no stream: %v, want an outage", err)
+	}
+}
+
+// crowded returns the sample schedule with n games between its teams,
+// crammed into its slots: every rule breaks many times over, so the
+// result's explanations are many times the request's size.
+func (e *env) crowded(id string, n int) *schemas.Request {
+	s := *e.sched
+	s.Games = make([]schemas.Game, n)
+	nt, ns := len(s.Teams), len(s.Slots)
+	for i := range s.Games {
+		h, a := i%nt, (i/nt+1+i)%nt
+		if h == a {
+			a = (a + 1) % nt
+		}
+		slot := s.Slots[(i*7)%ns].ID
+		s.Games[i] = schemas.Game{ID: fmt.Sprintf("c%04d", i), Home: s.Teams[h].ID, Away: s.Teams[a].ID, Slot: &slot}
+	}
+	rev := int64(1)
+	return &schemas.Request{RequestID: id, Revision: &rev, Schedule: &s, Detail: schemas.DetailAll}
+}
+
+// TestOversizedResultIsTruncatedNotRetried sends a request whose result
+// is several times the server's max payload. It used to be retried
+// forever as an outage, opening the breaker each time; now the result
+// goes out truncated, with exact totals, and the request is acked once.
+func TestOversizedResultIsTruncatedNotRetried(t *testing.T) {
+	const maxPayload = 128 << 10
+	e := newEnvAt(t, smallPayloadServer(t, maxPayload))
+	cfg := fastConfig()
+	cfg.MaxViolations = 1 << 20 // only the message size truncates here
+	cfg.EvalTimeout, cfg.AckWait = 20*time.Second, 40*time.Second // 800 games, under -race
+	in := e.start(cfg, nil)
+	big := e.crowded("big", 800)
+	whole, err := evaluator.Evaluate(big.Schedule, e.docs, evaluator.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := whole.Report(big.Schedule.ID, big.Schedule.Sport, true)
+	fullBody, _ := json.Marshal(full)
+	if len(fullBody) < 2*maxPayload {
+		t.Fatalf("the whole result is only %d bytes; the test needs one over %d", len(fullBody), maxPayload)
+	}
+	e.publish(big, e.request("small"))
+	waitFor(t, 30*time.Second, "two results", func() bool { return e.count(broker.StreamResults) == 2 })
+	e.settled("evaluator")
+	rs := e.results()
+	if len(rs["big"]) != 1 || len(rs["small"]) != 1 {
+		t.Fatalf("results: %d big, %d small", len(rs["big"]), len(rs["small"]))
+	}
+	r := rs["big"][0]
+	if r.Status != schemas.StatusOK || !r.Truncated || r.OmittedViolations == 0 {
+		t.Errorf("big result: status %q, truncated %v, omitted %d", r.Status, r.Truncated, r.OmittedViolations)
+	}
+	if r.Totals != full.Totals || len(r.Results) != len(full.Results) {
+		t.Errorf("totals %+v (%d constraints), want %+v (%d)", r.Totals, len(r.Results), full.Totals, len(full.Results))
+	}
+	var listed, omitted int64
+	for i, c := range r.Results {
+		if c.Cost != full.Results[i].Cost || c.Deviation != full.Results[i].Deviation {
+			t.Errorf("%s: cost %v deviation %d, want %v %d", c.ConstraintID, c.Cost, c.Deviation, full.Results[i].Cost, full.Results[i].Deviation)
+		}
+		if len(c.Violations)+c.OmittedViolations != len(full.Results[i].Violations) {
+			t.Errorf("%s: %d listed + %d omitted, want %d", c.ConstraintID, len(c.Violations), c.OmittedViolations, len(full.Results[i].Violations))
+		}
+		listed += int64(len(c.Violations))
+		omitted += int64(c.OmittedViolations)
+	}
+	omitted += int64(len(full.Structure) - len(r.Structure))
+	if omitted != r.OmittedViolations || listed == 0 {
+		t.Errorf("omitted %d counted, result says %d; %d listed", omitted, r.OmittedViolations, listed)
+	}
+	if n := testutil.ToFloat64(in.c.met.BreakerTrips); n != 0 {
+		t.Errorf("breaker tripped %d times", int(n))
+	}
+	if n := e.count(broker.StreamDLQ); n != 0 {
+		t.Errorf("%d dead letters", n)
+	}
+}
+
+// TestOversizedDeadLetterFits sends bad input whose dead letter would be
+// over the server's max payload: a body near the limit (base64 adds a
+// third) and one with headers near it. Each used to be retried forever as
+// an outage; now each dead letter goes out, its payload cut short and
+// said so.
+func TestOversizedDeadLetterFits(t *testing.T) {
+	const maxPayload = 64 << 10
+	e := newEnvAt(t, smallPayloadServer(t, maxPayload))
+	in := e.start(fastConfig(), nil)
+	subject := broker.EvalSubject("mbb", "s1")
+	body := []byte(`{"request_id": "big-body", "schedule": 42, "pad": "` + strings.Repeat("x", 60<<10) + `"}`)
+	e.publishRaw(subject, "big-body", body)
+
+	m := nats.NewMsg(subject)
+	m.Header.Set(jetstream.MsgIDHeader, "big-headers")
+	for i := range 60 {
+		m.Header.Set(fmt.Sprintf("X-Pad-%d", i), strings.Repeat("h", 1040))
+	}
+	small := []byte(`{"request_id": "big-headers", "schedule": 42}`)
+	m.Data = small
+	if _, err := e.js.PublishMsg(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+
+	waitFor(t, 30*time.Second, "two dead letters", func() bool { return e.count(broker.StreamDLQ) == 2 })
+	e.settled("evaluator")
+	got := map[string]schemas.DeadLetter{}
+	for _, d := range e.deadLetters() { // each checked against its schema
+		got[d.RequestID] = d
+	}
+	d := got["big-body"]
+	payload, err := base64.StdEncoding.DecodeString(d.PayloadB64)
+	if err != nil || !d.PayloadTruncated || d.PayloadBytes != len(body) || len(payload) == 0 || !bytes.HasPrefix(body, payload) {
+		t.Errorf("big body: truncated %v, payload_bytes %d of %d, %d bytes kept (%v)", d.PayloadTruncated, d.PayloadBytes, len(body), len(payload), err)
+	}
+	if d.Class != schemas.ClassBadInput || !strings.Contains(d.Reason, "schedule") || d.HeadersTruncated {
+		t.Errorf("big body: class %q, reason %q, headers truncated %v", d.Class, d.Reason, d.HeadersTruncated)
+	}
+	d = got["big-headers"]
+	payload, _ = base64.StdEncoding.DecodeString(d.PayloadB64)
+	if !d.HeadersTruncated || len(d.Headers) != 0 || d.PayloadTruncated || !bytes.Equal(payload, small) || d.PayloadBytes != len(small) {
+		t.Errorf("big headers: headers truncated %v (%d left), payload truncated %v, payload_bytes %d", d.HeadersTruncated, len(d.Headers), d.PayloadTruncated, d.PayloadBytes)
+	}
+	if n := testutil.ToFloat64(in.c.met.BreakerTrips); n != 0 {
+		t.Errorf("breaker tripped %d times", int(n))
+	}
+}
+
+func TestCapViolations(t *testing.T) {
+	v := func(n int) []schemas.Violation {
+		out := make([]schemas.Violation, n)
+		for i := range out {
+			out[i] = schemas.Violation{Games: []string{fmt.Sprint(i)}, Message: "m"}
+		}
+		return out
+	}
+	res := &schemas.Result{Structure: v(3), Results: []schemas.ConstraintResult{
+		{ConstraintID: "a", Deviation: 5, Cost: 5, Violations: v(5)},
+		{ConstraintID: "b", Deviation: 1, Cost: 1, Violations: v(1)},
+	}}
+	if got := capViolations(res, 5); got != res {
+		t.Error("a result within the cap was copied")
+	}
+	got := capViolations(res, 2)
+	if !got.Truncated || got.OmittedViolations != 1+3 || len(got.Structure) != 2 ||
+		len(got.Results[0].Violations) != 2 || got.Results[0].OmittedViolations != 3 ||
+		len(got.Results[1].Violations) != 1 || got.Results[1].OmittedViolations != 0 ||
+		got.Results[0].Cost != 5 || got.Results[0].Deviation != 5 {
+		t.Errorf("capped: %+v", got)
+	}
+	// The original, which the cache may share, is untouched.
+	if res.Truncated || len(res.Structure) != 3 || len(res.Results[0].Violations) != 5 || res.Results[0].OmittedViolations != 0 {
+		t.Errorf("original changed: %+v", res)
+	}
+	// Appending to the capped lists cannot write into the original.
+	_ = append(got.Results[0].Violations, schemas.Violation{Message: "x"})
+	if res.Results[0].Violations[2].Message != "m" {
+		t.Error("capped list shares its tail with the original")
+	}
+}
+
+// TestEncodeResultFallsBackToError checks a result that does not fit
+// even without violations: status error, the reason, exact totals.
+func TestEncodeResultFallsBackToError(t *testing.T) {
+	res := &schemas.Result{ScheduleID: "s", Sport: "x", Status: schemas.StatusOK, ConstraintSet: "sha256:1",
+		Totals: schemas.Totals{Infeasibility: 3_000_000, Evaluated: 2000}, EvaluatedAt: "2026-12-01T00:00:00Z"}
+	for i := range 2000 {
+		res.Results = append(res.Results, schemas.ConstraintResult{ConstraintID: fmt.Sprintf("constraint-%04d", i), Kind: "CA1", Hard: true})
+	}
+	body, err := encodeResult(res, 8<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schemas.ValidateResultJSON(body); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	var got schemas.Result
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(body) > 8<<10 || got.Status != schemas.StatusError || !strings.Contains(got.Error, "does not fit") ||
+		got.Totals != res.Totals || len(got.Results) != 0 {
+		t.Errorf("%d bytes: %+v", len(body), got)
+	}
+}
+
+func TestFitDeadLetterAlwaysFits(t *testing.T) {
+	for _, n := range []int{0, 10, 1000, 5000, 20000} {
+		for _, limit := range []int{2048, 4096, 16384} {
+			payload := bytes.Repeat([]byte("p"), n)
+			dl := schemas.DeadLetter{Reason: strings.Repeat("r", 5000), Class: schemas.ClassPoison, Subject: "flextime.eval.x.y",
+				Headers: map[string][]string{"Nats-Msg-Id": {"id"}}, DeliveryCount: 1, At: "2026-12-01T00:00:00Z"}
+			body, err := fitDeadLetter(&dl, payload, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(body) > limit {
+				t.Errorf("payload %d, limit %d: %d bytes", n, limit, len(body))
+			}
+			if err := schemas.ValidateDeadLetterJSON(body); err != nil {
+				t.Errorf("payload %d, limit %d: %v", n, limit, err)
+			}
+			var got schemas.DeadLetter
+			_ = json.Unmarshal(body, &got)
+			kept, _ := base64.StdEncoding.DecodeString(got.PayloadB64)
+			if got.PayloadBytes != n || got.PayloadTruncated != (len(kept) < n) || !bytes.HasPrefix(payload, kept) {
+				t.Errorf("payload %d, limit %d: payload_bytes %d, truncated %v, kept %d", n, limit, got.PayloadBytes, got.PayloadTruncated, len(kept))
+			}
+		}
 	}
 }

@@ -44,7 +44,8 @@ type Request struct {
 }
 
 // DeadLetter is the body of a dead letter (CONTRACT §3): the rejected
-// request's subject, headers and body (base64), with why it was rejected.
+// request's subject, headers and body (base64, cut short when it would
+// not fit: see PayloadTruncated), with why it was rejected.
 // At is an RFC 3339 time. RequestID and Sport are set when known.
 type DeadLetter struct {
 	Reason        string              `json:"reason"`
@@ -57,6 +58,13 @@ type DeadLetter struct {
 	At            string              `json:"at"`
 	RequestID     string              `json:"request_id,omitempty"`
 	Sport         string              `json:"sport,omitempty"`
+	// PayloadBytes is the size of the rejected body. PayloadTruncated is
+	// set when PayloadB64 holds only its first bytes, and
+	// HeadersTruncated when Headers were left out, so that the dead
+	// letter fits the server's max payload.
+	PayloadBytes     int  `json:"payload_bytes"`
+	PayloadTruncated bool `json:"payload_truncated,omitempty"`
+	HeadersTruncated bool `json:"headers_truncated,omitempty"`
 }
 
 // MarshalJSON writes the dead letter with nil Headers as {}: the contract
