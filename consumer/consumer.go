@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -547,6 +548,11 @@ func (c *Consumer) settle(msg jetstream.Msg, err error, delivered, seq uint64) {
 func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint64) error {
 	data := msg.Data()
 	sport, scheduleID := schemas.ScheduleKeyOf(data)
+	if utf8.RuneCountInString(sport) > schemas.MaxIDLen {
+		// Too long for a subject token: the server would close the
+		// connection over it. The request's subject says it shorter.
+		sport = ""
+	}
 	if s, id, ok := broker.ParseEvalSubject(msg.Subject()); ok {
 		if sport == "" {
 			sport = s

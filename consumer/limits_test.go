@@ -310,3 +310,37 @@ func TestFitDeadLetterAlwaysFits(t *testing.T) {
 		}
 	}
 }
+
+// TestLongIDsKeepTheConnection sends requests whose schedule id or sport
+// would make a subject past the server's max control line. The server
+// used to close the connection over the result (or dead letter) subject;
+// now each is bad input, dead-lettered on the request subject's sport,
+// and a good request after them is answered on the same connection.
+func TestLongIDsKeepTheConnection(t *testing.T) {
+	e := newEnv(t)
+	in := e.start(fastConfig(), nil)
+	subject := broker.EvalSubject("mbb", "x")
+	for _, c := range []struct{ id, old, new string }{
+		{"long-id", `"id":"` + e.sched.ID + `"`, `"id":"` + strings.Repeat("s", 5000) + `"`},
+		{"long-sport", `"sport":"mbb"`, `"sport":"` + strings.Repeat("m", 5000) + `"`},
+	} {
+		body, _ := json.Marshal(e.request(c.id))
+		if !bytes.Contains(body, []byte(c.old)) {
+			t.Fatalf("no %s in %.200s", c.old, body)
+		}
+		e.publishRaw(subject, c.id, bytes.Replace(body, []byte(c.old), []byte(c.new), 1))
+	}
+	e.publish(e.request("good"))
+	waitFor(t, 20*time.Second, "two dead letters and a result", func() bool {
+		return e.count(broker.StreamDLQ) == 2 && e.count(broker.StreamResults) == 1
+	})
+	e.settled("evaluator")
+	for _, d := range e.deadLetters() {
+		if d.Class != schemas.ClassBadInput || d.Sport != "mbb" || !strings.Contains(d.Reason, "at most 128 characters") {
+			t.Errorf("%s: class %q, sport %q, reason %q", d.RequestID, d.Class, d.Sport, d.Reason)
+		}
+	}
+	if st := in.nc.Status(); st != nats.CONNECTED {
+		t.Errorf("consumer connection %v", st)
+	}
+}

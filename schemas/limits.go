@@ -17,6 +17,12 @@ const (
 	DefaultMaxTeams        = 1000
 )
 
+// MaxIDLen is the most characters a schedule id, sport, team id or game
+// id may have. The schedule id and sport become NATS subject tokens, and
+// a subject past the server's max control line (4 KiB by default) makes
+// it close the connection.
+const MaxIDLen = 128
+
 // MaxConstraintIDs bounds the constraint_ids of a request; a constraint
 // set of more is not one a scheduler writes by hand.
 const MaxConstraintIDs = 10000
