@@ -129,7 +129,7 @@ func TestOversizedResultIsTruncatedNotRetried(t *testing.T) {
 	const maxPayload = 128 << 10
 	e := newEnvAt(t, smallPayloadServer(t, maxPayload))
 	cfg := fastConfig()
-	cfg.MaxViolations = 1 << 20 // only the message size truncates here
+	cfg.MaxViolations = 1 << 20                                   // only the message size truncates here
 	cfg.EvalTimeout, cfg.AckWait = 20*time.Second, 40*time.Second // 800 games, under -race
 	in := e.start(cfg, nil)
 	big := e.crowded("big", 800)
