@@ -44,16 +44,18 @@ type ConstraintSource interface {
 // result and acks the request once the result is confirmed. Run it from
 // as many processes as needed: each message goes to one of them.
 type Consumer struct {
-	cfg      Config
-	js       jetstream.JetStream
-	src      ConstraintSource
-	log      *slog.Logger
-	met      *Metrics
-	br       *breaker
-	policy   Policy
-	models   *models
-	cache    *cache.Cache
-	history  HistoryWriter
+	cfg     Config
+	js      jetstream.JetStream
+	src     ConstraintSource
+	log     *slog.Logger
+	met     *Metrics
+	br      *breaker
+	policy  Policy
+	models  *models
+	cache   *cache.Cache
+	history HistoryWriter
+	// denied tells a publish the server refused from one that timed out.
+	denied   *denials
 	bound    atomic.Bool
 	pending  chan pendingAck
 	tokens   chan struct{}
@@ -109,6 +111,9 @@ func New(js jetstream.JetStream, src ConstraintSource, cfg Config, opts ...Optio
 		c.met = NewMetrics(nil)
 	}
 	c.br = newBreaker(c.policy)
+	if h, ok := js.(interface{ Conn() *nats.Conn }); ok {
+		c.denied = watchDenials(h.Conn())
+	}
 	c.models = newModels(256, c.met)
 	c.pending = make(chan pendingAck, cfg.MaxInFlight)
 	c.tokens = make(chan struct{}, cfg.Workers)
@@ -333,7 +338,7 @@ func (c *Consumer) work(msg jetstream.Msg) {
 	}
 	c.inFlight.Add(1)
 	c.met.InFlight.Inc()
-	p := pendingAck{msg: msg, fut: fut, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
+	p := pendingAck{msg: msg, fut: fut, subject: out.Subject, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
 	if c.history != nil {
 		rec := history.Record{RequestTS: requestTime(msg), StreamSeq: seq, Result: res}
 		if set != nil {
@@ -409,6 +414,7 @@ func (c *Consumer) resultMsg(res *schemas.Result) (*nats.Msg, error) {
 type pendingAck struct {
 	msg       jetstream.Msg
 	fut       jetstream.PubAckFuture
+	subject   string
 	status    string
 	delivered uint64
 	seq       uint64
@@ -430,7 +436,7 @@ func (c *Consumer) acker(work context.Context) {
 		case e := <-p.fut.Err():
 			err = publishError("publishing result", e)
 		case <-timer.C:
-			err = dependency("publishing result", fmt.Errorf("no ack within %s", c.cfg.PublishTimeout))
+			err = c.timeoutError("publishing result", p.subject, p.sent, fmt.Errorf("no ack within %s", c.cfg.PublishTimeout))
 		case <-work.Done():
 			err = fmt.Errorf("%w: result ack not received before the deadline", ErrShutdown)
 		}
@@ -586,8 +592,9 @@ func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint
 	m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("dlq/%s/%d", c.cfg.Stream, seq))
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.PublishTimeout)
 	defer cancel()
+	sent := time.Now()
 	if _, err := c.js.PublishMsg(ctx, m); err != nil {
-		return publishError("publishing dead letter", err)
+		return c.timeoutError("publishing dead letter", m.Subject, sent, err)
 	}
 	return nil
 }

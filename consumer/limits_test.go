@@ -344,3 +344,81 @@ func TestLongIDsKeepTheConnection(t *testing.T) {
 		t.Errorf("consumer connection %v", st)
 	}
 }
+
+// deniedServer starts a JetStream server whose one user may not publish
+// to the given subjects, and returns a URL that logs in as that user.
+func deniedServer(t testing.TB, deny ...string) string {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+		Users: []*server.User{{Username: "svc", Password: "pw",
+			Permissions: &server.Permissions{Publish: &server.SubjectPermission{Allow: []string{">"}, Deny: deny}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		srv.Shutdown()
+		t.Fatal("server not ready after 10s")
+	}
+	t.Cleanup(func() {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	})
+	return strings.Replace(srv.ClientURL(), "nats://", "nats://svc:pw@", 1)
+}
+
+// TestForbiddenSubjectsAreNoOutage sends a request whose result subject
+// this connection may not publish to, and bad input whose dead-letter
+// subject it may not publish to. The server only says so in an async
+// error, and the publish times out: that used to be an outage, retried
+// forever with the breaker open. Now the first is dead-lettered as
+// poison, the second terminated (logged), and good traffic flows.
+func TestForbiddenSubjectsAreNoOutage(t *testing.T) {
+	e := newEnvAt(t, deniedServer(t, broker.ResultSubject("mbb", "denied"), broker.DLQSubject("nodlq")))
+	in := e.start(fastConfig(), nil)
+	denied := e.request("denied-result")
+	s := *denied.Schedule
+	s.ID = "denied"
+	denied.Schedule = &s
+	e.publish(denied)
+	e.publishRaw(broker.EvalSubject("nodlq", "x"), "denied-dlq", []byte(`{"request_id": "denied-dlq", "schedule": {"id": "x", "sport": "nodlq", "teams": 5}}`))
+	waitFor(t, 20*time.Second, "a dead letter", func() bool { return e.count(broker.StreamDLQ) == 1 })
+	e.settled("evaluator")
+	e.publish(e.request("good"))
+	waitFor(t, 20*time.Second, "the good result", func() bool { return e.count(broker.StreamResults) == 1 })
+	e.settled("evaluator")
+	dls := e.deadLetters()
+	if len(dls) != 1 || dls[0].RequestID != "denied-result" || dls[0].Class != schemas.ClassPoison ||
+		!strings.Contains(dls[0].Reason, "permissions violation") {
+		t.Errorf("dead letters: %+v", dls)
+	}
+	if n := testutil.ToFloat64(in.c.met.BreakerTrips); n != 0 {
+		t.Errorf("breaker tripped %d times", int(n))
+	}
+}
+
+// TestDenialsAreBounded checks the refused subjects, which come from
+// input, are remembered up to maxDenials, the oldest forgotten first.
+func TestDenialsAreBounded(t *testing.T) {
+	d := &denials{at: map[string]time.Time{}}
+	start := time.Now()
+	for i := range maxDenials + 10 {
+		d.note(fmt.Errorf("%w: Permissions Violation for Publish to \"flextime.results.x.s%d\"", nats.ErrPermissionViolation, i))
+	}
+	d.note(errors.New("some other error"))
+	if len(d.at) != maxDenials {
+		t.Errorf("%d subjects remembered, want %d", len(d.at), maxDenials)
+	}
+	last := fmt.Sprintf("flextime.results.x.s%d", maxDenials+9)
+	if err := d.check(last, start); !errors.Is(err, nats.ErrPermissionViolation) {
+		t.Errorf("latest refusal: %v", err)
+	}
+	if err := d.check(last, time.Now().Add(time.Second)); err != nil {
+		t.Errorf("a refusal before the publish counted: %v", err)
+	}
+	if err := d.check("flextime.results.x.other", start); err != nil {
+		t.Errorf("a subject never refused: %v", err)
+	}
+}
