@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Detail levels of a request: which constraints its result lists.
@@ -264,17 +266,19 @@ func jsonTypeName(v any) string {
 // RequestIDOf returns the request_id of a payload that may fail
 // validation, for dead-letter routing: the top-level "request_id" when it
 // is a string the contract allows (1 to 128 characters, no control
-// characters), or "" when there is none or it cannot be read. It reads the
+// characters), or "" when there is none, it cannot be read, or it is not
+// valid UTF-8 as written (encoding/json would have altered it). It reads the
 // payload as far as it is well formed, so a truncated body still yields an
 // id written before the break. It never panics.
 func RequestIDOf(data []byte) string {
 	var id string
+	data = trimBOM(data)
 	walkTop(data, func(key string, dec *json.Decoder) error {
 		if key != "request_id" {
 			return skipValue(dec)
 		}
-		s, err := readString(dec)
-		id = s // the last one counts, as in DecodeRequest
+		s, err := readExactString(dec, data)
+		id = s // the last one counts
 		return err
 	})
 	if !validRequestID(id) {
@@ -290,6 +294,7 @@ func RequestIDOf(data []byte) string {
 // putting them in a subject must still replace the characters a subject
 // token cannot hold.
 func ScheduleKeyOf(data []byte) (sport, scheduleID string) {
+	data = trimBOM(data)
 	walkTop(data, func(key string, dec *json.Decoder) error {
 		if key != "schedule" {
 			return skipValue(dec)
@@ -306,9 +311,9 @@ func ScheduleKeyOf(data []byte) (sport, scheduleID string) {
 			var err error
 			switch key {
 			case "sport":
-				sport, err = readString(dec)
+				sport, err = readExactString(dec, data)
 			case "id":
-				scheduleID, err = readString(dec)
+				scheduleID, err = readExactString(dec, data)
 			default:
 				err = skipValue(dec)
 			}
@@ -368,6 +373,23 @@ func readString(dec *json.Decoder) (string, error) {
 		return s, nil
 	}
 	return "", skipRest(dec, tok)
+}
+
+// readExactString is readString for a value that must come through
+// unchanged: "" when the string, as written in data, is not valid UTF-8
+// or holds a lone surrogate escape, which encoding/json would have
+// replaced with U+FFFD.
+func readExactString(dec *json.Decoder, data []byte) (string, error) {
+	start := dec.InputOffset()
+	s, err := readString(dec)
+	if err != nil || s == "" {
+		return s, err
+	}
+	raw := bytes.TrimLeft(data[start:dec.InputOffset()], " \t\r\n:")
+	if _, uerr := jsontext.AppendUnquote(nil, raw); uerr != nil {
+		return "", nil
+	}
+	return s, nil
 }
 
 // skipValue reads one value and forgets it.

@@ -151,6 +151,10 @@ func TestRequestIDOf(t *testing.T) {
 		{`{"request_id": ""}`, ""},
 		{`{"request_id": "` + strings.Repeat("x", 129) + `"}`, ""},
 		{`{"request_id": "a\u0000b"}`, ""},
+		{"{\"request_id\": \"r\xff9\"}", ""},
+		{`{"request_id": "r\ud8009"}`, ""},
+		{`{"request_id": "r\ud83d\ude009"}`, "r\U0001F6009"},
+		{"{\"request_id\" :\n \"r\u00e99\"}", "ré9"},
 		{``, ""},
 		{`{`, ""},
 		{`[]`, ""},
@@ -174,6 +178,7 @@ func TestScheduleKeyOf(t *testing.T) {
 		{`{"schedule": {"teams": [{"id": "A", "sport": "no"}], "sport": "wbb", "games": [[[{}]]], "id": "s"}}`, "wbb", "s"},
 		{`{"schedule": {"sport": "wbb", "games": [{"id": `, "wbb", ""}, // truncated
 		{`{"schedule": {"sport": 7, "id": {"x": "y"}}}`, "", ""},
+		{"{\"schedule\": {\"sport\": \"m\xffb\", \"id\": \"s\\ud800\"}}", "", ""},
 		{`{"schedule": {"sport": "a"}, "schedule": {"id": "b"}}`, "", "b"},
 		{`{"sport": "mbb", "id": "s"}`, "", ""},
 		{`{"schedule": "mbb"}`, "", ""},
