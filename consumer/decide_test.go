@@ -162,7 +162,8 @@ func TestConfigValidate(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	if c.Workers < 1 || c.MaxAckPending < c.Workers+c.MaxInFlight || c.Durable != "evaluator" {
+	if c.Workers < 1 || c.MaxAckPending < c.Workers+c.MaxInFlight || c.Durable != "evaluator" ||
+		c.MaxViolations != 50 || c.MaxResultBytes != 0 || c.Limits.MaxGames != schemas.DefaultMaxGames {
 		t.Errorf("defaults = %+v", c)
 	}
 	bad := []Config{
@@ -170,6 +171,9 @@ func TestConfigValidate(t *testing.T) {
 		{AckWait: time.Second, EvalTimeout: 2 * time.Second},
 		{MaxAckPending: 2, Workers: 4},
 		{RetryInitial: time.Minute, RetryMax: time.Second},
+		{MaxResultBytes: 100},
+		{MaxViolations: -1},
+		{Limits: schemas.Limits{MaxGames: -1}},
 	}
 	for _, b := range bad {
 		if err := b.Validate(); !errors.Is(err, ErrInvalidConfig) {
