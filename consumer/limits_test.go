@@ -422,3 +422,82 @@ func TestDenialsAreBounded(t *testing.T) {
 		t.Errorf("a subject never refused: %v", err)
 	}
 }
+
+// TestHostileMixLeavesValidTrafficAlone interleaves payloads that used to
+// be retried forever, or to hold the breaker open, with valid requests.
+// A hostile mix once starved valid traffic (286 of 484 answered in 300 s).
+// Now every valid request is answered, every hostile one ends as a result
+// or a dead letter with its reason, nothing is redelivered, and the
+// breaker never opens.
+func TestHostileMixLeavesValidTrafficAlone(t *testing.T) {
+	e := newEnvAt(t, smallPayloadServer(t, 256<<10))
+	cfg := fastConfig()
+	cfg.EvalTimeout, cfg.AckWait = 20*time.Second, 40*time.Second // crowded schedules, under -race
+	in := e.start(cfg, nil)
+	subject := broker.EvalSubject("mbb", "hostile")
+	good, _ := json.Marshal(e.request("template"))
+	withID := func(id string, body []byte) []byte {
+		return bytes.Replace(body, []byte(`"request_id":"template"`), []byte(`"request_id":"`+id+`"`), 1)
+	}
+	hostile := map[string][]byte{
+		"deep":         []byte(`{"request_id": "deep", "x": ` + strings.Repeat("[", 100000) + `}`),
+		"dup-key":      withID("dup-key", bytes.Replace(good, []byte(`"revision":7`), []byte(`"revision":7,"revision":8`), 1)),
+		"bad-utf8":     withID("bad-utf8", bytes.Replace(good, []byte(`"id":"`+e.sched.ID+`"`), []byte("\"id\":\"s\xff\""), 1)),
+		"long-id":      withID("long-id", bytes.Replace(good, []byte(`"id":"`+e.sched.ID+`"`), []byte(`"id":"`+strings.Repeat("s", 5000)+`"`), 1)),
+		"null":         []byte(`null`),
+		"array":        []byte(`[` + string(good) + `]`),
+		"bom-null":     []byte("\xef\xbb\xbfnull"),
+		"huge-array":   []byte(`{"request_id": "huge-array", "schedule": {"id": "s", "sport": "mbb", "games": [` + strings.Repeat(`null,`, 50000) + `null]}}`),
+		"big-body":     []byte(`{"request_id": "big-body", "schedule": 1, "pad": "` + strings.Repeat("x", 250<<10) + `"}`),
+		"wrong-type":   withID("wrong-type", bytes.Replace(good, []byte(`"revision":7`), []byte(`"revision":"seven"`), 1)),
+		"number-range": withID("number-range", bytes.Replace(good, []byte(`"revision":7`), []byte(`"revision":1e999999`), 1)),
+	}
+	for name, body := range hostile {
+		if bytes.Equal(body, good) || (bytes.Contains(body, []byte(`"template"`)) && name != "array") {
+			t.Fatalf("%s: the edit did not apply", name)
+		}
+	}
+	var bigIDs []string
+	for i := range 3 {
+		id := fmt.Sprintf("big-result-%d", i)
+		bigIDs = append(bigIDs, id)
+		body, _ := json.Marshal(e.crowded(id, 800))
+		hostile[id] = body
+	}
+	const valid = 20
+	i := 0
+	for name, body := range hostile {
+		e.publishRaw(subject, "h-"+name, body)
+		e.publish(e.request(fmt.Sprintf("valid-%d", i)))
+		i++
+	}
+	for ; i < valid; i++ {
+		e.publish(e.request(fmt.Sprintf("valid-%d", i)))
+	}
+	want := uint64(valid + len(bigIDs))
+	waitFor(t, 60*time.Second, "every message answered", func() bool {
+		return e.count(broker.StreamResults) == want && e.count(broker.StreamDLQ) == uint64(len(hostile)-len(bigIDs))
+	})
+	e.settled("evaluator")
+	rs := e.results()
+	ref := rs["valid-0"]
+	for i := range valid {
+		r := rs[fmt.Sprintf("valid-%d", i)]
+		if len(r) != 1 || r[0].Status != schemas.StatusOK || r[0].Totals != ref[0].Totals {
+			t.Errorf("valid-%d: %d results", i, len(r))
+		}
+	}
+	for _, id := range bigIDs {
+		if r := rs[id]; len(r) != 1 || !r[0].Truncated {
+			t.Errorf("%s: %d results", id, len(r))
+		}
+	}
+	for _, d := range e.deadLetters() {
+		if d.Class != schemas.ClassBadInput || d.Reason == "" || d.DeliveryCount != 1 {
+			t.Errorf("dead letter %q: class %q, reason %q, delivery %d", d.RequestID, d.Class, d.Reason, d.DeliveryCount)
+		}
+	}
+	if n := testutil.ToFloat64(in.c.met.BreakerTrips); n != 0 {
+		t.Errorf("breaker tripped %d times", int(n))
+	}
+}
