@@ -384,6 +384,9 @@ func (c *Consumer) safeHandle(msg jetstream.Msg) (res *schemas.Result, set *stor
 			res, set, err = nil, nil, fmt.Errorf("%w: %v", ErrPanic, r)
 		}
 	}()
+	if err := checkHeaders(msg.Headers()); err != nil {
+		return nil, nil, err
+	}
 	res, set, err = c.handle(context.Background(), msg.Data())
 	if res != nil {
 		res.ReplayID = msg.Headers().Get(ReplayHeader)

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
@@ -154,4 +155,29 @@ func cutUTF8(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// checkHeaders refuses, as bad input naming the header, a value the
+// consumer would carry into a result that it cannot carry unchanged: a
+// replay id that is not valid UTF-8 (JSON would turn it into U+FFFD), too
+// long for a Nats-Msg-Id beside its request_id, or with control
+// characters.
+func checkHeaders(h nats.Header) error {
+	for _, name := range []string{ReplayHeader} {
+		for _, v := range h.Values(name) {
+			var msg string
+			switch {
+			case !utf8.ValidString(v):
+				msg = "not valid UTF-8"
+			case utf8.RuneCountInString(v) > schemas.MaxRequestIDLen:
+				msg = fmt.Sprintf("more than %d characters", schemas.MaxRequestIDLen)
+			case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+				msg = "has control characters"
+			default:
+				continue
+			}
+			return badInput(&schemas.FieldError{Field: "header " + name, Msg: msg})
+		}
+	}
+	return nil
 }

@@ -501,3 +501,28 @@ func TestHostileMixLeavesValidTrafficAlone(t *testing.T) {
 		t.Errorf("breaker tripped %d times", int(n))
 	}
 }
+
+// TestReplayHeaderMustSurviveIntact sends a replay id that is not valid
+// UTF-8. It used to reach the result as U+FFFD, silently; now the request
+// is bad input naming the header.
+func TestReplayHeaderMustSurviveIntact(t *testing.T) {
+	e := newEnv(t)
+	e.start(fastConfig(), nil)
+	body, _ := json.Marshal(e.request("bad-replay"))
+	m := nats.NewMsg(broker.EvalSubject("mbb", e.sched.ID))
+	m.Data = body
+	m.Header.Set(jetstream.MsgIDHeader, "bad-replay")
+	m.Header.Set(ReplayHeader, "rp\xff1")
+	if _, err := e.js.PublishMsg(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "a dead letter", func() bool { return e.count(broker.StreamDLQ) == 1 })
+	e.settled("evaluator")
+	d := e.deadLetters()[0]
+	if d.Class != schemas.ClassBadInput || !strings.Contains(d.Reason, "header "+ReplayHeader+": not valid UTF-8") {
+		t.Errorf("class %q, reason %q", d.Class, d.Reason)
+	}
+	if n := e.count(broker.StreamResults); n != 0 {
+		t.Errorf("%d results", n)
+	}
+}
