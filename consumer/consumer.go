@@ -44,18 +44,16 @@ type ConstraintSource interface {
 // result and acks the request once the result is confirmed. Run it from
 // as many processes as needed: each message goes to one of them.
 type Consumer struct {
-	cfg     Config
-	js      jetstream.JetStream
-	src     ConstraintSource
-	log     *slog.Logger
-	met     *Metrics
-	br      *breaker
-	policy  Policy
-	models  *models
-	cache   *cache.Cache
-	history HistoryWriter
-	// denied tells a publish the server refused from one that timed out.
-	denied   *denials
+	cfg      Config
+	js       jetstream.JetStream
+	src      ConstraintSource
+	log      *slog.Logger
+	met      *Metrics
+	br       *breaker
+	policy   Policy
+	models   *models
+	cache    *cache.Cache
+	history  HistoryWriter
 	bound    atomic.Bool
 	pending  chan pendingAck
 	tokens   chan struct{}
@@ -68,6 +66,9 @@ type Consumer struct {
 	lastStallCheck time.Time
 	// testHook runs before each evaluation; tests use it to panic or stall.
 	testHook func(*schemas.Request)
+
+	// denied tells a publish the server refused from one that timed out.
+	denied *denials
 }
 
 // Option configures a Consumer.
