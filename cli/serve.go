@@ -32,7 +32,8 @@ var serveSettings = []string{"PORT", "LOG_LEVEL", "NATS_URL", "NATS_CREDS", "NAT
 	"CONSUMER_NAME", "ACK_WAIT", "SHUTDOWN_TIMEOUT",
 	"REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "CACHE_TTL", "CACHE_MAX_SIZE", "CACHE_VERIFY_RATE",
 	"DATABASE_URL", "DB_POOL_MIN", "DB_POOL_MAX", "DB_TIMEOUT",
-	"HISTORY_BATCH_SIZE", "HISTORY_FLUSH_INTERVAL", "HISTORY_RETENTION"}
+	"HISTORY_BATCH_SIZE", "HISTORY_FLUSH_INTERVAL", "HISTORY_RETENTION",
+	"MAX_REQUEST_BYTES", "MAX_GAMES", "MAX_SLOTS", "MAX_TEAMS", "MAX_RESULT_BYTES", "MAX_VIOLATIONS"}
 
 func (a *app) serveCommand() *cobra.Command {
 	var constraintsPath string
@@ -131,6 +132,9 @@ func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
 		return o, err
 	}
 	cc.Durable = cfg.str("CONSUMER_NAME")
+	if err := readLimits(cfg, cc); err != nil {
+		return o, err
+	}
 	if o.db, err = readDBOptions(cfg); err != nil {
 		return o, err
 	}

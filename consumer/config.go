@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/flextime/flextime/schemas"
 )
 
 // Config is how a Consumer runs. The zero value of every field means its
@@ -55,6 +57,19 @@ type Config struct {
 	// LagInterval is how often the consumer's lag (num_pending,
 	// num_ack_pending) is read from the server (default 5s).
 	LagInterval time.Duration
+	// Limits bound a request: bytes, games, slots and teams
+	// (MAX_REQUEST_BYTES, MAX_GAMES, MAX_SLOTS, MAX_TEAMS). A request over
+	// one is bad input.
+	Limits schemas.Limits
+	// MaxResultBytes bounds a result message's body (MAX_RESULT_BYTES).
+	// The default, 0, is the server's max payload less 4 KiB for headers;
+	// a setting can only lower that. A result that would not fit is
+	// truncated, or answered with status error.
+	MaxResultBytes int
+	// MaxViolations caps the violations listed per constraint, and the
+	// structure violations, in a result (MAX_VIOLATIONS, default 50). The
+	// result says truncated and how many were left out.
+	MaxViolations int
 }
 
 func (c *Config) setDefaults() {
@@ -106,7 +121,14 @@ func (c *Config) setDefaults() {
 	if c.LagInterval == 0 {
 		c.LagInterval = 5 * time.Second
 	}
+	if c.MaxViolations == 0 {
+		c.MaxViolations = 50
+	}
 }
+
+// minResultBytes is the least MaxResultBytes can be: room for a result
+// with status error and its totals.
+const minResultBytes = 4 << 10
 
 // Validate fills in defaults and checks the settings. Errors wrap
 // ErrInvalidConfig and name the setting.
@@ -130,6 +152,13 @@ func (c *Config) Validate() error {
 			c.AckWait, c.EvalTimeout, c.PublishTimeout, c.HistoryTimeout)
 	case c.RetryInitial <= 0 || c.RetryMax < c.RetryInitial:
 		return bad("retry delays must satisfy 0 < initial (%s) <= max (%s)", c.RetryInitial, c.RetryMax)
+	case c.MaxResultBytes != 0 && c.MaxResultBytes < minResultBytes:
+		return bad("MAX_RESULT_BYTES must be 0 (the server's max payload) or at least %d, got %d", minResultBytes, c.MaxResultBytes)
+	case c.MaxViolations < 0:
+		return bad("MAX_VIOLATIONS must not be negative, got %d", c.MaxViolations)
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package consumer
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go"
@@ -73,6 +72,9 @@ type Consumer struct {
 	fetchFailures int
 	// testHook runs before each evaluation; tests use it to panic or stall.
 	testHook func(*schemas.Request)
+
+	// denied tells a publish the server refused from one that timed out.
+	denied *denials
 }
 
 // Option configures a Consumer.
@@ -116,6 +118,9 @@ func New(js jetstream.JetStream, src ConstraintSource, cfg Config, opts ...Optio
 		c.met = NewMetrics(nil)
 	}
 	c.br = newBreaker(c.policy)
+	if h, ok := js.(interface{ Conn() *nats.Conn }); ok {
+		c.denied = watchDenials(h.Conn())
+	}
 	c.models = newModels(256, c.met)
 	c.ackSlots = make(chan struct{}, cfg.MaxInFlight)
 	c.tokens = make(chan struct{}, cfg.Workers)
@@ -459,6 +464,9 @@ func (c *Consumer) work(work context.Context, msg jetstream.Msg) {
 		c.settle(msg, err, delivered, seq)
 		return
 	}
+	// Explanations are what grow: a result could be 150 times its
+	// request. History gets the capped result too.
+	res = capViolations(res, c.cfg.MaxViolations)
 	out, err := c.resultMsg(res)
 	if err != nil {
 		c.settle(msg, fmt.Errorf("encoding result: %w", err), delivered, seq)
@@ -471,12 +479,12 @@ func (c *Consumer) work(work context.Context, msg jetstream.Msg) {
 	fut, err := c.js.PublishMsgAsync(out)
 	if err != nil {
 		<-c.ackSlots
-		c.settle(msg, dependency("publishing result", err), delivered, seq)
+		c.settle(msg, publishError("publishing result", err), delivered, seq)
 		return
 	}
 	c.inFlight.Add(1)
 	c.met.InFlight.Inc()
-	p := pendingAck{msg: msg, fut: fut, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
+	p := pendingAck{msg: msg, fut: fut, subject: out.Subject, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
 	if c.history != nil {
 		rec := history.Record{RequestTS: requestTime(msg), StreamSeq: seq, Result: res}
 		if set != nil {
@@ -528,6 +536,9 @@ func (c *Consumer) safeHandle(ctx context.Context, msg jetstream.Msg, late *sync
 			res, set, err = nil, nil, fmt.Errorf("%w: %v", ErrPanic, r)
 		}
 	}()
+	if err := checkHeaders(msg.Headers()); err != nil {
+		return nil, nil, err
+	}
 	res, set, err = c.handle(ctx, msg.Data(), late)
 	if res != nil {
 		res.ReplayID = msg.Headers().Get(ReplayHeader)
@@ -536,9 +547,10 @@ func (c *Consumer) safeHandle(ctx context.Context, msg jetstream.Msg, late *sync
 }
 
 // resultMsg builds the result message, with its Nats-Msg-Id so the results
-// stream drops a duplicate from a redelivered request.
+// stream drops a duplicate from a redelivered request. Its body fits the
+// server's max payload (and MaxResultBytes): see encodeResult.
 func (c *Consumer) resultMsg(res *schemas.Result) (*nats.Msg, error) {
-	body, err := json.Marshal(res)
+	body, err := encodeResult(res, c.bodyLimit(c.cfg.MaxResultBytes))
 	if err != nil {
 		return nil, err
 	}
@@ -557,6 +569,7 @@ func (c *Consumer) resultMsg(res *schemas.Result) (*nats.Msg, error) {
 type pendingAck struct {
 	msg       jetstream.Msg
 	fut       jetstream.PubAckFuture
+	subject   string
 	status    string
 	delivered uint64
 	seq       uint64
@@ -579,9 +592,9 @@ func (c *Consumer) acker(work context.Context, p pendingAck) {
 	select {
 	case <-p.fut.Ok():
 	case e := <-p.fut.Err():
-		err = dependency("publishing result", e)
+		err = publishError("publishing result", e)
 	case <-timer.C:
-		err = dependency("publishing result", fmt.Errorf("no ack within %s", c.cfg.PublishTimeout))
+		err = c.timeoutError("publishing result", p.subject, p.sent, fmt.Errorf("no ack within %s", c.cfg.PublishTimeout))
 	case <-work.Done():
 		err = fmt.Errorf("%w: result ack not received before the deadline", ErrShutdown)
 	}
@@ -636,7 +649,13 @@ func historyError(ctx context.Context, err error) error {
 func (c *Consumer) settle(msg jetstream.Msg, err error, delivered, seq uint64) {
 	d := Decide(err, delivered, c.policy)
 	if d.Action == DeadLetter {
-		if derr := c.deadLetter(msg, d, delivered, seq); derr != nil {
+		if derr := c.deadLetter(msg, d, delivered, seq); errors.Is(derr, ErrUnpublishable) {
+			// The dead letter itself can never be published (its subject
+			// is not permitted, say): redelivering would only spin. The
+			// message is terminated, and this line is all that is left.
+			c.log.Error("dead letter cannot be published; the message is dropped",
+				"subject", msg.Subject(), "class", d.Class, "reason", d.Reason, "error", derr)
+		} else if derr != nil {
 			// Without its dead letter, terminating would lose the message.
 			d = Decide(derr, delivered, c.policy)
 		}
@@ -696,6 +715,11 @@ func (c *Consumer) settle(msg jetstream.Msg, err error, delivered, seq uint64) {
 func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint64) error {
 	data := msg.Data()
 	sport, scheduleID := schemas.ScheduleKeyOf(data)
+	if utf8.RuneCountInString(sport) > schemas.MaxIDLen {
+		// Too long for a subject token: the server would close the
+		// connection over it. The request's subject says it shorter.
+		sport = ""
+	}
 	if s, id, ok := broker.ParseEvalSubject(msg.Subject()); ok {
 		if sport == "" {
 			sport = s
@@ -709,7 +733,6 @@ func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint
 		Class:         d.Class,
 		Subject:       msg.Subject(),
 		Headers:       map[string][]string(msg.Headers()),
-		PayloadB64:    base64.StdEncoding.EncodeToString(data),
 		DeliveryCount: delivered,
 		StreamSeq:     seq,
 		At:            time.Now().UTC().Format(time.RFC3339Nano),
@@ -719,7 +742,9 @@ func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint
 	if dl.Headers == nil {
 		dl.Headers = map[string][]string{}
 	}
-	body, err := json.Marshal(dl)
+	// A dead letter always fits: the payload is cut short, and says so,
+	// rather than the dead letter refused.
+	body, err := fitDeadLetter(&dl, data, c.bodyLimit(0))
 	if err != nil {
 		return fmt.Errorf("encoding dead letter: %w", err)
 	}
@@ -728,8 +753,9 @@ func (c *Consumer) deadLetter(msg jetstream.Msg, d Decision, delivered, seq uint
 	m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("dlq/%s/%d", c.cfg.Stream, seq))
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.PublishTimeout)
 	defer cancel()
+	sent := time.Now()
 	if _, err := c.js.PublishMsg(ctx, m); err != nil {
-		return dependency("publishing dead letter", err)
+		return c.timeoutError("publishing dead letter", m.Subject, sent, err)
 	}
 	return nil
 }

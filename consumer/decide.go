@@ -64,6 +64,9 @@ type Policy struct {
 //
 //   - nil: Ack.
 //   - ErrBadInput: DeadLetter as bad_input, at once; retrying cannot help.
+//   - ErrUnpublishable: DeadLetter as poison, at once: the result (or
+//     dead letter) is one the server will never take, so retrying would
+//     only spin, and it is no outage either.
 //   - ErrDependency: Retry with a delay that grows with the delivery count,
 //     and report an outage. Never a dead letter, however many deliveries:
 //     a good message must outlive any outage.
@@ -76,6 +79,8 @@ func Decide(err error, delivered uint64, p Policy) Decision {
 		return Decision{Action: Ack}
 	case errors.Is(err, ErrBadInput):
 		return Decision{Action: DeadLetter, Class: schemas.ClassBadInput, Reason: reason(err)}
+	case errors.Is(err, ErrUnpublishable):
+		return Decision{Action: DeadLetter, Class: schemas.ClassPoison, Reason: err.Error()}
 	case errors.Is(err, ErrDependency):
 		return Decision{Action: Retry, Delay: p.delay(delivered), Reason: err.Error(), Outage: true}
 	case errors.Is(err, ErrShutdown):

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/history"
 	"github.com/flextime/flextime/schemas"
@@ -41,6 +44,26 @@ func TestDecide(t *testing.T) {
 		{"unclassified error turns poison", errors.New("strange"), 4, DeadLetter, schemas.ClassPoison, false, ""},
 		{"shutdown hands the message on", fmt.Errorf("%w: deadline", ErrShutdown), 1, Retry, "", false, ""},
 		{"shutdown is never poison", fmt.Errorf("%w: deadline", ErrShutdown), 50, Retry, "", false, ""},
+		{"result over the max payload is poison", publishError("publishing result", nats.ErrMaxPayload), 1,
+			DeadLetter, schemas.ClassPoison, false, "cannot be published: publishing result: nats: maximum payload exceeded"},
+		{"dead letter over the max payload is poison", publishError("publishing dead letter", nats.ErrMaxPayload), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"result over the stream's max message size", publishError("publishing result", jetstream.ErrStreamMessageExceedsMaximum), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"stream's max message size as an API error", publishError("publishing result",
+			&jetstream.APIError{Code: 400, ErrorCode: jetstream.JSErrCodeStreamMessageExceedsMaximum, Description: "message size exceeds maximum allowed"}), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"headers over the stream's limit", publishError("publishing result",
+			&jetstream.APIError{Code: 400, ErrorCode: 10097, Description: "header size exceeds maximum allowed of 64k"}), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"publish not permitted", publishError("publishing result",
+			fmt.Errorf("%w: Permissions Violation for Publish to \"flextime.results.x.y\"", nats.ErrPermissionViolation)), 1,
+			DeadLetter, schemas.ClassPoison, false, ""},
+		{"invalid subject", publishError("publishing dead letter", nats.ErrBadSubject), 1, DeadLetter, schemas.ClassPoison, false, ""},
+		{"publish timeout stays an outage", publishError("publishing result", context.DeadlineExceeded), 9, Retry, "", true, ""},
+		{"no stream stays an outage", publishError("publishing result", jetstream.ErrNoStreamResponse), 9, Retry, "", true, ""},
+		{"stream out of space stays an outage", publishError("publishing result",
+			&jetstream.APIError{Code: 503, ErrorCode: 10023, Description: "insufficient resources"}), 9, Retry, "", true, ""},
 		{"history outage", historyError(context.Background(), errors.New("connection refused")), 30, Retry, "", true, ""},
 		{"history refuses the record itself", historyError(context.Background(), fmt.Errorf("%w: NUL in jsonb", history.ErrInvalidRecord)), 1,
 			DeadLetter, schemas.ClassBadInput, false, ""},
@@ -154,7 +177,8 @@ func TestConfigValidate(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	if c.Workers < 1 || c.MaxAckPending < c.Workers+c.MaxInFlight || c.Durable != "evaluator" {
+	if c.Workers < 1 || c.MaxAckPending < c.Workers+c.MaxInFlight || c.Durable != "evaluator" ||
+		c.MaxViolations != 50 || c.MaxResultBytes != 0 || c.Limits.MaxGames != schemas.DefaultMaxGames {
 		t.Errorf("defaults = %+v", c)
 	}
 	bad := []Config{
@@ -162,6 +186,9 @@ func TestConfigValidate(t *testing.T) {
 		{AckWait: time.Second, EvalTimeout: 2 * time.Second},
 		{MaxAckPending: 2, Workers: 4},
 		{RetryInitial: time.Minute, RetryMax: time.Second},
+		{MaxResultBytes: 100},
+		{MaxViolations: -1},
+		{Limits: schemas.Limits{MaxGames: -1}},
 	}
 	for _, b := range bad {
 		if err := b.Validate(); !errors.Is(err, ErrInvalidConfig) {

@@ -13,7 +13,15 @@
 //     and opens the circuit breaker, which stops fetching until a probe
 //     gets through; it is never dead-lettered;
 //   - a panic (ErrPanic) is recovered, logged with its stack and retried,
-//     and dead-lettered as poison after Config.PoisonAttempts deliveries.
+//     and dead-lettered as poison after Config.PoisonAttempts deliveries;
+//   - a result the server will never take (ErrUnpublishable: over its max
+//     payload, a subject this connection may not publish to) is
+//     dead-lettered as poison at once; it is no outage.
+//
+// Results and dead letters are made to fit the server's max payload:
+// violations are capped per constraint (Config.MaxViolations) and cut
+// further to fit (the result says truncated), a dead letter's payload is
+// cut short (payload_truncated). Requests are held to Config.Limits.
 //
 // Usage:
 //

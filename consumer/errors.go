@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // The error classes a message can fail with. Decide maps each to what
@@ -20,6 +23,13 @@ var (
 	// The message is good: it is naked with a growing delay, never
 	// dead-lettered, and the circuit breaker stops new fetches.
 	ErrDependency = errors.New("dependency unavailable")
+
+	// ErrUnpublishable marks a result or dead letter the server will never
+	// take, however often it is sent: larger than the server's max payload
+	// or the stream's max message size, or on a subject this connection is
+	// not allowed to publish to. Retrying cannot help, so it is no outage:
+	// the request is dead-lettered as poison at once, with the reason.
+	ErrUnpublishable = errors.New("cannot be published")
 
 	// ErrPanic marks a recovered panic. The message is retried with a
 	// delay; after Config.PoisonAttempts deliveries it is dead-lettered as
@@ -70,3 +80,42 @@ func reason(err error) string {
 	}
 	return err.Error()
 }
+
+// publishError classes a failed publish of a result or dead letter. An
+// error that no retry can change (see permanentPublish) is
+// ErrUnpublishable; any other (no ack in time, no responders, a stream
+// out of space) is an outage.
+func publishError(what string, err error) error {
+	if permanentPublish(err) {
+		return fmt.Errorf("%w: %s: %w", ErrUnpublishable, what, err)
+	}
+	return dependency(what, err)
+}
+
+// permanentPublish reports whether a publish failed in a way the same
+// message will fail again on every try: the client refuses it as larger
+// than the server's max payload, the subject is invalid or not permitted
+// for this connection, or the stream refuses the message or its headers
+// as larger than its limits.
+func permanentPublish(err error) bool {
+	switch {
+	case errors.Is(err, nats.ErrMaxPayload),
+		errors.Is(err, nats.ErrPermissionViolation),
+		errors.Is(err, nats.ErrBadSubject),
+		errors.Is(err, jetstream.ErrStreamMessageExceedsMaximum):
+		return true
+	}
+	var api *jetstream.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode {
+		case jetstream.JSErrCodeStreamMessageExceedsMaximum, jsErrCodeStreamHeaderExceedsMaximum:
+			return true
+		}
+	}
+	return false
+}
+
+// jsErrCodeStreamHeaderExceedsMaximum is the server's
+// JSStreamHeaderExceedsMaximumErr ("header size exceeds maximum
+// allowed of 64k"); nats.go has no constant for it.
+const jsErrCodeStreamHeaderExceedsMaximum jetstream.ErrorCode = 10097

@@ -22,7 +22,7 @@ import (
 // ctx bounds every wait: the constraint source, the cache's Redis tier.
 // An evaluation that outlives its timeout is counted in late.
 func (c *Consumer) handle(ctx context.Context, data []byte, late *sync.WaitGroup) (*schemas.Result, *store.Set, error) {
-	req, err := schemas.DecodeRequest(data)
+	req, err := c.cfg.Limits.DecodeRequest(data)
 	if err != nil {
 		return nil, nil, badInput(err)
 	}

@@ -16,11 +16,20 @@ import (
 type syntaxError struct {
 	line, col int
 	msg       string
+	// loc, when set, is where in the document the problem is (keys and
+	// indices from the top), and root the document as parsed, to tell
+	// one from the other.
+	loc  []string
+	root any
 }
 
 // fieldError places the error in a document whose first line is number
-// firstLine of the input, as "line 3, column 5: ...".
+// firstLine of the input, as "line 3, column 5: ...". When the error has
+// a place in the document, the field names it under field.
 func (e *syntaxError) fieldError(field string, firstLine int) *FieldError {
+	if len(e.loc) > 0 {
+		field = fieldPath(field, e.root, e.loc)
+	}
 	return fieldErrorf(field, "line %d, column %d: %s", firstLine+e.line-1, e.col, e.msg)
 }
 
@@ -29,6 +38,9 @@ func (e *syntaxError) fieldError(field string, firstLine int) *FieldError {
 func parseJSON(data []byte) (any, *syntaxError) {
 	var v any
 	if err := decodeOne(data, &v, true); err != nil {
+		return nil, err
+	}
+	if err := checkStrict(data, v); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -45,8 +57,13 @@ func decodeOne(data []byte, dst any, useNumber bool) *syntaxError {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &se):
+			msg := se.Error()
+			if strings.HasSuffix(msg, "exceeded max depth") {
+				// encoding/json's own limit (10,000 levels), far past ours.
+				msg = fmt.Sprintf("nested deeper than %d levels", MaxDepth)
+			}
 			// Offset counts the bytes read, the offending one included.
-			return positionOf(data, int(se.Offset)-1, se.Error())
+			return positionOf(data, int(se.Offset)-1, msg)
 		case err == io.EOF:
 			return positionOf(data, len(data), "empty document")
 		case err == io.ErrUnexpectedEOF:

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Detail levels of a request: which constraints its result lists.
@@ -44,7 +46,8 @@ type Request struct {
 }
 
 // DeadLetter is the body of a dead letter (CONTRACT §3): the rejected
-// request's subject, headers and body (base64), with why it was rejected.
+// request's subject, headers and body (base64, cut short when it would
+// not fit: see PayloadTruncated), with why it was rejected.
 // At is an RFC 3339 time. RequestID and Sport are set when known.
 type DeadLetter struct {
 	Reason        string              `json:"reason"`
@@ -57,6 +60,13 @@ type DeadLetter struct {
 	At            string              `json:"at"`
 	RequestID     string              `json:"request_id,omitempty"`
 	Sport         string              `json:"sport,omitempty"`
+	// PayloadBytes is the size of the rejected body. PayloadTruncated is
+	// set when PayloadB64 holds only its first bytes, and
+	// HeadersTruncated when Headers were left out, so that the dead
+	// letter fits the server's max payload.
+	PayloadBytes     int  `json:"payload_bytes"`
+	PayloadTruncated bool `json:"payload_truncated,omitempty"`
+	HeadersTruncated bool `json:"headers_truncated,omitempty"`
 }
 
 // MarshalJSON writes the dead letter with nil Headers as {}: the contract
@@ -89,7 +99,22 @@ var requestKeys = []string{"request_id", "revision", "schedule", "games", "const
 // reported as `line 3, column 5: ...`. Detail defaults to DetailViolated.
 //
 // The body is parsed twice, once for the schema and once into the Request.
+// DecodeRequest applies the default Limits; Limits.DecodeRequest others.
 func DecodeRequest(data []byte) (*Request, error) {
+	return Limits{}.DecodeRequest(data)
+}
+
+// DecodeRequest is DecodeRequest under the limits l (zero fields are
+// defaults). A body over MaxBytes is refused before it is read; lists
+// over the other limits before the schema is checked, naming the field
+// and the limit: `schedule.games: 40000 games, more than MAX_GAMES (5000)`.
+func (l Limits) DecodeRequest(data []byte) (*Request, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	if err := l.checkSize(data); err != nil {
+		return nil, err
+	}
 	data = trimBOM(data)
 	v, serr := parseJSON(data)
 	if serr != nil {
@@ -103,6 +128,9 @@ func DecodeRequest(data []byte) (*Request, error) {
 		return nil, err
 	}
 	if err := checkRequestHead(top); err != nil {
+		return nil, err
+	}
+	if err := l.checkCounts(top); err != nil {
 		return nil, err
 	}
 	if err := requestSchema.validate("", v); err != nil {
@@ -238,17 +266,19 @@ func jsonTypeName(v any) string {
 // RequestIDOf returns the request_id of a payload that may fail
 // validation, for dead-letter routing: the top-level "request_id" when it
 // is a string the contract allows (1 to 128 characters, no control
-// characters), or "" when there is none or it cannot be read. It reads the
+// characters), or "" when there is none, it cannot be read, or it is not
+// valid UTF-8 as written (encoding/json would have altered it). It reads the
 // payload as far as it is well formed, so a truncated body still yields an
 // id written before the break. It never panics.
 func RequestIDOf(data []byte) string {
 	var id string
+	data = trimBOM(data)
 	walkTop(data, func(key string, dec *json.Decoder) error {
 		if key != "request_id" {
 			return skipValue(dec)
 		}
-		s, err := readString(dec)
-		id = s // the last one counts, as in DecodeRequest
+		s, err := readExactString(dec, data)
+		id = s // the last one counts
 		return err
 	})
 	if !validRequestID(id) {
@@ -264,6 +294,7 @@ func RequestIDOf(data []byte) string {
 // putting them in a subject must still replace the characters a subject
 // token cannot hold.
 func ScheduleKeyOf(data []byte) (sport, scheduleID string) {
+	data = trimBOM(data)
 	walkTop(data, func(key string, dec *json.Decoder) error {
 		if key != "schedule" {
 			return skipValue(dec)
@@ -280,9 +311,9 @@ func ScheduleKeyOf(data []byte) (sport, scheduleID string) {
 			var err error
 			switch key {
 			case "sport":
-				sport, err = readString(dec)
+				sport, err = readExactString(dec, data)
 			case "id":
-				scheduleID, err = readString(dec)
+				scheduleID, err = readExactString(dec, data)
 			default:
 				err = skipValue(dec)
 			}
@@ -342,6 +373,23 @@ func readString(dec *json.Decoder) (string, error) {
 		return s, nil
 	}
 	return "", skipRest(dec, tok)
+}
+
+// readExactString is readString for a value that must come through
+// unchanged: "" when the string, as written in data, is not valid UTF-8
+// or holds a lone surrogate escape, which encoding/json would have
+// replaced with U+FFFD.
+func readExactString(dec *json.Decoder, data []byte) (string, error) {
+	start := dec.InputOffset()
+	s, err := readString(dec)
+	if err != nil || s == "" {
+		return s, err
+	}
+	raw := bytes.TrimLeft(data[start:dec.InputOffset()], " \t\r\n:")
+	if _, uerr := jsontext.AppendUnquote(nil, raw); uerr != nil {
+		return "", nil
+	}
+	return s, nil
 }
 
 // skipValue reads one value and forgets it.

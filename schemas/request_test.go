@@ -151,6 +151,10 @@ func TestRequestIDOf(t *testing.T) {
 		{`{"request_id": ""}`, ""},
 		{`{"request_id": "` + strings.Repeat("x", 129) + `"}`, ""},
 		{`{"request_id": "a\u0000b"}`, ""},
+		{"{\"request_id\": \"r\xff9\"}", ""},
+		{`{"request_id": "r\ud8009"}`, ""},
+		{`{"request_id": "r\ud83d\ude009"}`, "r\U0001F6009"},
+		{"{\"request_id\" :\n \"r\u00e99\"}", "ré9"},
 		{``, ""},
 		{`{`, ""},
 		{`[]`, ""},
@@ -174,6 +178,7 @@ func TestScheduleKeyOf(t *testing.T) {
 		{`{"schedule": {"teams": [{"id": "A", "sport": "no"}], "sport": "wbb", "games": [[[{}]]], "id": "s"}}`, "wbb", "s"},
 		{`{"schedule": {"sport": "wbb", "games": [{"id": `, "wbb", ""}, // truncated
 		{`{"schedule": {"sport": 7, "id": {"x": "y"}}}`, "", ""},
+		{"{\"schedule\": {\"sport\": \"m\xffb\", \"id\": \"s\\ud800\"}}", "", ""},
 		{`{"schedule": {"sport": "a"}, "schedule": {"id": "b"}}`, "", "b"},
 		{`{"sport": "mbb", "id": "s"}`, "", ""},
 		{`{"schedule": "mbb"}`, "", ""},
@@ -228,6 +233,12 @@ func TestResultMatchesItsSchema(t *testing.T) {
 	r = filledResult()
 	r.RequestID, r.ReplayID, r.Revision = "", "", nil
 	ok("outside the service", r)
+	r = filledResult()
+	r.Truncated, r.OmittedViolations, r.Results[0].OmittedViolations = true, 7, 7
+	ok("truncated", r)
+	if b, _ := json.Marshal(filledResult()); strings.Contains(string(b), "truncated") || strings.Contains(string(b), "omitted") {
+		t.Errorf("a whole result mentions truncation: %s", b)
+	}
 
 	bad := []struct {
 		name  string
@@ -243,6 +254,8 @@ func TestResultMatchesItsSchema(t *testing.T) {
 		{"negative duration", func(r *schemas.Result) { r.DurationUS = -1 }, "duration_us", ">= 0"},
 		{"percentage over 100", func(r *schemas.Result) { r.Totals.SoftSatisfiedPct = 101 }, "totals.soft_satisfied_pct", "<= 100"},
 		{"violation without games", nil, "results[0].violations[0]", `missing property "games"`},
+		{"omitted violations without truncated", func(r *schemas.Result) { r.OmittedViolations = 3 }, "", `"truncated"`},
+		{"negative omitted violations", func(r *schemas.Result) { r.Truncated, r.Results[0].OmittedViolations = true, -1 }, "results[0].omitted_violations", ">= 0"},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
@@ -279,7 +292,7 @@ func filledDeadLetter() schemas.DeadLetter {
 		Reason: "request_id: missing", Class: schemas.ClassBadInput, Subject: "flextime.eval.mbb.s1",
 		Headers:    map[string][]string{"Nats-Msg-Id": {"x"}, "X-Two": {"a", "b"}},
 		PayloadB64: base64.StdEncoding.EncodeToString(payload), DeliveryCount: 1, StreamSeq: 123,
-		At: "2026-11-28T10:00:00Z", RequestID: "r1", Sport: "mbb",
+		At: "2026-11-28T10:00:00Z", RequestID: "r1", Sport: "mbb", PayloadBytes: len(payload),
 	}
 }
 
@@ -306,6 +319,14 @@ func TestDeadLetterMatchesItsSchema(t *testing.T) {
 	if err := schemas.ValidateDeadLetterJSON(b); err != nil {
 		t.Errorf("poison without headers: %v", err)
 	}
+	// A dead letter cut short to fit says so.
+	d = filledDeadLetter()
+	d.PayloadB64, d.PayloadTruncated, d.Headers, d.HeadersTruncated = d.PayloadB64[:8], true, nil, true
+	b, _ = json.Marshal(d)
+	if err := schemas.ValidateDeadLetterJSON(b); err != nil || !strings.Contains(string(b), `"payload_truncated":true`) ||
+		!strings.Contains(string(b), `"headers_truncated":true`) || !strings.Contains(string(b), `"payload_bytes":42`) {
+		t.Errorf("truncated: %v\n%s", err, b)
+	}
 
 	bad := []struct {
 		name  string
@@ -318,6 +339,7 @@ func TestDeadLetterMatchesItsSchema(t *testing.T) {
 		{"payload not base64", func(d *schemas.DeadLetter) { d.PayloadB64 = "{not base64}" }, "payload_b64", "must be base64"},
 		{"delivery count 0", func(d *schemas.DeadLetter) { d.DeliveryCount = 0 }, "delivery_count", ">= 1"},
 		{"bad time", func(d *schemas.DeadLetter) { d.At = "2026-11-28 10:00" }, "at", "RFC 3339"},
+		{"negative payload size", func(d *schemas.DeadLetter) { d.PayloadBytes = -1 }, "payload_bytes", ">= 0"},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {

@@ -142,6 +142,8 @@ func message(k jsonschema.ErrorKind) string {
 			return "missing property " + quoteAll(k.Missing, "")
 		}
 		return "missing properties " + quoteAll(k.Missing, ", ")
+	case *kind.DependentRequired:
+		return fmt.Sprintf("property %q needs %s", k.Prop, quoteAll(k.Missing, ", "))
 	case *kind.AdditionalProperties:
 		props := slices.Sorted(slices.Values(k.Properties))
 		if len(props) == 1 {

@@ -96,6 +96,13 @@ type Result struct {
 	Changes       []Change           `json:"changes,omitempty"`
 	EvaluatedAt   string             `json:"evaluated_at"`
 	DurationUS    int64              `json:"duration_us"`
+	// Truncated is set when explanations were left out to bound the
+	// result: violations past the per-constraint cap, or more to fit the
+	// message size. Totals, and each listed constraint's deviation and
+	// cost, stay exact and complete. OmittedViolations counts the
+	// violations (structure ones included) left out.
+	Truncated         bool  `json:"truncated,omitempty"`
+	OmittedViolations int64 `json:"omitted_violations,omitempty"`
 }
 
 // Totals always cover the whole schedule under the evaluated constraint set.
@@ -117,6 +124,9 @@ type ConstraintResult struct {
 	Deviation    int64       `json:"deviation"`
 	Cost         Fixed       `json:"cost"`
 	Violations   []Violation `json:"violations,omitempty"`
+	// OmittedViolations counts the violations of this constraint left
+	// out of Violations when the result was truncated.
+	OmittedViolations int `json:"omitted_violations,omitempty"`
 }
 
 // Violation names what breaks a rule: the games to move, and the teams and
