@@ -19,7 +19,8 @@ var (
 	// ErrInvalidConfig wraps every problem Config.Validate finds.
 	ErrInvalidConfig = errors.New("history: invalid config")
 	// ErrInvalidRecord is returned by Submit for a record that cannot be
-	// written: no Result, no request id or no request timestamp.
+	// written: no Result, no request id, no request timestamp or one
+	// outside the history window (see Writer.Submit).
 	ErrInvalidRecord = errors.New("history: invalid record")
 	// ErrUnavailable is what a record's channel receives when Postgres
 	// failed to take its rows, and what Submit returns when the queue

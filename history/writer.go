@@ -99,11 +99,16 @@ func NewWriter(pool *pgxpool.Pool, cfg Config, log *slog.Logger) (*Writer, error
 //
 // Submit blocks while the queue is full. If ctx ends first, it returns
 // an error wrapping ErrUnavailable and ctx's error. It returns
-// ErrInvalidRecord for a record that cannot be written, and ErrClosed
+// ErrInvalidRecord for a record that cannot be written (among them one
+// whose request time is more than a day ahead of now, or more than
+// Config.Retention and a day behind it), and ErrClosed
 // once Run has ended.
 func (w *Writer) Submit(ctx context.Context, rec Record) (<-chan error, error) {
 	rows, err := buildRows(rec)
 	if err != nil {
+		return nil, err
+	}
+	if err := w.inWindow(rec.RequestTS, time.Now()); err != nil {
 		return nil, err
 	}
 	it := &item{rows: rows, done: make(chan error, 1)}
@@ -121,6 +126,26 @@ func (w *Writer) Submit(ctx context.Context, rec Record) (<-chan error, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: queue full: %w", ErrUnavailable, ctx.Err())
 	}
+}
+
+// clockSkew is how far a request time may lie outside the retention
+// window: servers' clocks differ, and a request stored just before
+// midnight may be written after upkeep has moved on.
+const clockSkew = day
+
+// inWindow refuses a request time outside [now - Retention - 1 day,
+// now + 1 day] with ErrInvalidRecord. A JetStream timestamp is always
+// inside it; one from outside came from somewhere else (a forged replay
+// header, once) and would make a partition that retention never drops
+// (evaluation_history_p29990101), or one it drops again within the hour.
+func (w *Writer) inWindow(ts, now time.Time) error {
+	from, to := now.Add(-w.cfg.Retention-clockSkew), now.Add(clockSkew)
+	if ts.Before(from) || ts.After(to) {
+		return fmt.Errorf("%w: request time %s is outside the history window [%s, %s] (HISTORY_RETENTION %s, plus a day either side)",
+			ErrInvalidRecord, ts.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339),
+			to.UTC().Format(time.RFC3339), w.cfg.Retention)
+	}
+	return nil
 }
 
 // Healthy reports whether Postgres takes the writer's rows: false with
@@ -336,13 +361,16 @@ func (w *Writer) flush(ctx context.Context, items []*item) {
 	// The same keys in the same order in every batch: two batches
 	// holding the same records (a redelivery racing its original) then
 	// wait on each other instead of deadlocking.
-	slices.SortFunc(items, func(a, b *item) int {
-		return cmp.Or(a.rows.ts[0].Compare(b.rows.ts[0]),
-			cmp.Compare(a.rows.requestID[0], b.rows.requestID[0]),
-			cmp.Compare(a.rows.replayID[0], b.rows.replayID[0]))
-	})
+	slices.SortStableFunc(items, func(a, b *item) int { return compareKeys(a.rows, b.rows) })
+	// Two copies of one record in a batch (a redelivery racing its
+	// original, perhaps evaluated differently) go in once, the first
+	// submitted: insertSQL pairs summaries and violations by key. The
+	// other copies get the same outcome.
 	b := &rowSet{}
-	for _, it := range items {
+	for i, it := range items {
+		if i > 0 && sameKey(items[i-1].rows, it.rows) {
+			continue
+		}
 		b.appendSet(it.rows)
 	}
 	err := w.write(ctx, b)
@@ -357,6 +385,16 @@ func (w *Writer) flush(ctx context.Context, items []*item) {
 	}
 	w.finish(items, err)
 }
+
+// compareKeys orders records by their key (request_ts, request_id,
+// replay_id), read from their first row, the summary.
+func compareKeys(a, b *rowSet) int {
+	return cmp.Or(a.ts[0].Compare(b.ts[0]),
+		cmp.Compare(a.requestID[0], b.requestID[0]),
+		cmp.Compare(a.replayID[0], b.replayID[0]))
+}
+
+func sameKey(a, b *rowSet) bool { return compareKeys(a, b) == 0 }
 
 // finish counts and reports a write's outcome to its items.
 func (w *Writer) finish(items []*item, err error) {
@@ -468,21 +506,47 @@ func (w *Writer) ensureSets(ctx context.Context, b *rowSet) error {
 // insertSQL writes a batch in one statement: every column as an array,
 // zipped by unnest. Cost travels as Fixed units and is scaled by an
 // exact numeric multiplication.
-const insertSQL = `INSERT INTO evaluation_history (request_ts, request_id, replay_id,
-	constraint_id, schedule_id, sport, revision, status, constraint_set, version, kind,
-	hard, deviation, cost, detail, stream_seq, evaluated_at)
-SELECT ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost * 0.000001, det::jsonb, seq, ev
-FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-	$7::int8[], $8::text[], $9::text[], $10::int4[], $11::text[], $12::bool[], $13::int8[],
-	$14::int8[], $15::text[], $16::int8[], $17::timestamptz[])
+//
+// Idempotency is per record, not per row: the summaries go in first, ON
+// CONFLICT DO NOTHING, and a record's violation rows only with the
+// summary that statement actually inserted (joined on its RETURNING). A
+// redelivery that evaluated differently (other constraints violated)
+// therefore adds nothing to the first attempt's record; with per-row
+// conflicts alone its extra rows would have joined the first summary. A
+// concurrent batch holding the same record waits on the summary's key
+// and then inserts neither. The batch must hold each key once (flush
+// sees to it), or the join would pair one summary with both copies'
+// violations.
+const insertSQL = `WITH u AS (
+	SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[],
+		$6::text[], $7::int8[], $8::text[], $9::text[], $10::int4[], $11::text[], $12::bool[],
+		$13::int8[], $14::int8[], $15::text[], $16::int8[], $17::timestamptz[])
 	AS u(ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost, det, seq, ev)
-ON CONFLICT DO NOTHING`
+), s AS (
+	INSERT INTO evaluation_history (request_ts, request_id, replay_id,
+		constraint_id, schedule_id, sport, revision, status, constraint_set, version, kind,
+		hard, deviation, cost, detail, stream_seq, evaluated_at)
+	SELECT ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost * 0.000001, det::jsonb, seq, ev
+	FROM u WHERE cid = ''
+	ON CONFLICT DO NOTHING
+	RETURNING request_ts, request_id, replay_id
+), v AS (
+	INSERT INTO evaluation_history (request_ts, request_id, replay_id,
+		constraint_id, schedule_id, sport, revision, status, constraint_set, version, kind,
+		hard, deviation, cost, detail, stream_seq, evaluated_at)
+	SELECT ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost * 0.000001, det::jsonb, seq, ev
+	FROM u JOIN s ON s.request_ts = u.ts AND s.request_id = u.rid AND s.replay_id = u.rep
+	WHERE u.cid <> ''
+	ON CONFLICT DO NOTHING
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM v)`
 
-func insert(ctx context.Context, db *pgxpool.Pool, b *rowSet) (int64, error) {
-	tag, err := db.Exec(ctx, insertSQL, b.ts, b.requestID, b.replayID, b.constraint,
+func insert(ctx context.Context, db *pgxpool.Pool, b *rowSet) (n int64, err error) {
+	err = db.QueryRow(ctx, insertSQL, b.ts, b.requestID, b.replayID, b.constraint,
 		b.schedule, b.sport, b.revision, b.status, b.set, b.version, b.kind, b.hard,
-		b.deviation, b.cost, b.detail, b.streamSeq, b.evaluatedAt)
-	return tag.RowsAffected(), err
+		b.deviation, b.cost, b.detail, b.streamSeq, b.evaluatedAt).Scan(&n)
+	return n, err
 }
 
 // insertCopy is the alternative BenchmarkWriter measures against insert:
@@ -505,10 +569,19 @@ func insertCopy(ctx context.Context, pool *pgxpool.Pool, b *rowSet) (n int64, er
 			})); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO evaluation_history SELECT * FROM evaluation_history_load
-			ON CONFLICT DO NOTHING`)
-		n = tag.RowsAffected()
-		return err
+		// Per record, as insertSQL: violations only with a summary
+		// this statement inserted.
+		return tx.QueryRow(ctx, `WITH s AS (
+				INSERT INTO evaluation_history SELECT * FROM evaluation_history_load
+				WHERE constraint_id = '' ON CONFLICT DO NOTHING
+				RETURNING request_ts, request_id, replay_id
+			), v AS (
+				INSERT INTO evaluation_history SELECT l.* FROM evaluation_history_load l
+				JOIN s USING (request_ts, request_id, replay_id)
+				WHERE l.constraint_id <> '' ON CONFLICT DO NOTHING
+				RETURNING 1
+			)
+			SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM v)`).Scan(&n)
 	})
 	return n, err
 }

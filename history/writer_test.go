@@ -484,3 +484,99 @@ func TestBadRecordAlone(t *testing.T) {
 		t.Errorf("unhealthy after a refused record: %s", why)
 	}
 }
+
+// TestRedeliveryEvaluatedDifferently: a redelivery that evaluated
+// differently (other constraints violated, other totals) under the same
+// key writes nothing: the record stays exactly the first attempt's, never
+// a mix of the two. Sequentially, and with both copies in one batch.
+func TestRedeliveryEvaluatedDifferently(t *testing.T) {
+	_, pool := setup(t)
+	second := func(id string) history.Record {
+		rec := record(id, day0, 5, 0)
+		rec.Result.Totals.Objective = 99_000_000
+		rec.Result.Changes = nil
+		return rec
+	}
+	check := func(t *testing.T, first history.Record) {
+		t.Helper()
+		got, err := history.Rebuild(context.Background(), pool, first.Result.RequestID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := violatedPart(first.Result); !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			wj, _ := json.Marshal(want)
+			t.Errorf("Rebuild mixes the attempts:\n got %s\nwant %s", g, wj)
+		}
+		if n := count(t, pool, "request_id = $1", first.Result.RequestID); n != 3 {
+			t.Errorf("%d rows, want the first attempt's 3", n)
+		}
+	}
+	t.Run("sequentially", func(t *testing.T) {
+		w := startWriter(t, pool, history.Config{})
+		first := record("differs", day0, 2, 1)
+		for _, rec := range []history.Record{first, second("differs")} {
+			if err := commit(t, w, rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, first)
+	})
+	t.Run("same batch", func(t *testing.T) {
+		w := startWriter(t, pool, history.Config{FlushInterval: time.Hour, BatchSize: 9})
+		first := record("differs-batch", day0, 2, 1)
+		var chans []<-chan error
+		for _, rec := range []history.Record{first, second("differs-batch")} {
+			ch, err := w.Submit(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chans = append(chans, ch)
+		}
+		for _, ch := range chans {
+			if err := await(t, ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, first)
+	})
+}
+
+// TestSubmitOutOfWindow: a request time too far in the future, or from
+// before the retention, is refused before it reaches Postgres, so no
+// partition is ever made for it (one spoofed header once made
+// evaluation_history_p29990101, which retention never drops).
+func TestSubmitOutOfWindow(t *testing.T) {
+	_, pool := setup(t)
+	retention := 72 * time.Hour
+	w := startWriter(t, pool, history.Config{Retention: retention})
+	now := time.Now()
+	for name, ts := range map[string]time.Time{
+		"year 2999":        time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC),
+		"two days ahead":   now.Add(49 * time.Hour),
+		"before retention": now.Add(-retention - 49*time.Hour),
+		"year 1970":        time.Unix(1, 0),
+	} {
+		_, err := w.Submit(context.Background(), record("far-"+name, ts, 1, 0))
+		if !errors.Is(err, history.ErrInvalidRecord) || !strings.Contains(err.Error(), "request time") {
+			t.Errorf("%s: Submit = %v, want ErrInvalidRecord naming the request time", name, err)
+		}
+		if n := count(t, pool, "true"); n != 0 {
+			t.Fatalf("%s: %d rows written", name, n)
+		}
+		var exists bool
+		if err := pool.QueryRow(context.Background(), `SELECT to_regclass($1) IS NOT NULL`,
+			history.PartitionName(ts)).Scan(&exists); err != nil {
+			t.Fatal(err)
+		}
+		if exists {
+			t.Errorf("%s: partition %s was created", name, history.PartitionName(ts))
+		}
+	}
+	// Within a day either side of the window is fine: clocks differ.
+	for i, ts := range []time.Time{now.Add(20 * time.Hour), now.Add(-retention - 20*time.Hour)} {
+		if err := commit(t, w, record(fmt.Sprint("near", i), ts, 1, 0)); err != nil {
+			t.Errorf("%s: %v", ts, err)
+		}
+	}
+}
