@@ -24,13 +24,13 @@ import (
 
 // ReplayHeader marks a request re-published by `flextime replay`: its
 // result carries the replay id, its Nats-Msg-Id is request_id/replay_id,
-// and history keeps it apart from the original evaluation.
+// and history keeps it apart from the original evaluation. It must come
+// with ReplaySeqHeader naming the original, or the request is bad input.
 const ReplayHeader = "Flextime-Replay-Id"
 
-// RequestTimeHeader carries, on a replayed request, the JetStream
-// timestamp of the original. History keys the replay's records on it
-// rather than on the replayed copy's own timestamp, so that running the
-// same replay again writes nothing new.
+// RequestTimeHeader once carried, on a replayed request, the original's
+// timestamp. Anyone who can publish can set it, so it is never read: the
+// consumer reads the original back by ReplaySeqHeader instead.
 const RequestTimeHeader = "Flextime-Request-Time"
 
 // ConstraintSource gives the current constraint set of a sport. The file
@@ -63,6 +63,8 @@ type Consumer struct {
 	// lateEvals counts evaluations still running after their timeout
 	// result went out.
 	lateEvals sync.WaitGroup
+	// originals reads replayed requests' originals back (requestTime).
+	originals originals
 	// lastStallCheck is used by the fetch loop only.
 	lastStallCheck time.Time
 	// testHook runs before each evaluation; tests use it to panic or stall.
@@ -314,6 +316,12 @@ func (c *Consumer) work(msg jetstream.Msg) {
 		delivered, seq = md.NumDelivered, md.Sequence.Stream
 	}
 
+	// A replay claim is checked before the evaluation it would waste.
+	requestTS, err := c.requestTime(msg)
+	if err != nil {
+		c.settle(msg, err, delivered, seq)
+		return
+	}
 	res, set, err := c.safeHandle(msg)
 	if err != nil {
 		c.settle(msg, err, delivered, seq)
@@ -333,7 +341,7 @@ func (c *Consumer) work(msg jetstream.Msg) {
 	c.met.InFlight.Inc()
 	p := pendingAck{msg: msg, fut: fut, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
 	if c.history != nil {
-		rec := history.Record{RequestTS: requestTime(msg), StreamSeq: seq, Result: res}
+		rec := history.Record{RequestTS: requestTS, StreamSeq: seq, Result: res}
 		if set != nil {
 			rec.Versions = set.VersionsJSON()
 		}
@@ -349,21 +357,6 @@ func (c *Consumer) work(msg jetstream.Msg) {
 	// The slot is freed once the acker has room, not before: a full
 	// acker queue holds the workers, and so the fetch loop.
 	c.pending <- p
-}
-
-// requestTime is the request's JetStream timestamp: the time it was
-// stored, which a redelivery does not change. For a replay it is the
-// original's, which replaying again does not change either.
-func requestTime(msg jetstream.Msg) time.Time {
-	if h := msg.Headers(); h.Get(ReplayHeader) != "" {
-		if ts, err := time.Parse(time.RFC3339Nano, h.Get(RequestTimeHeader)); err == nil {
-			return ts
-		}
-	}
-	if md, err := msg.Metadata(); err == nil {
-		return md.Timestamp
-	}
-	return time.Now()
 }
 
 // safeHandle runs handle, turning a panic outside the evaluation into
