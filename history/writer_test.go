@@ -540,6 +540,43 @@ func TestRedeliveryEvaluatedDifferently(t *testing.T) {
 		}
 		check(t, first)
 	})
+	t.Run("concurrently", func(t *testing.T) {
+		// Eight attempts that each evaluated differently, in batches
+		// flushed two at a time: exactly one of them is kept, whole.
+		w := startWriter(t, pool, history.Config{FlushInterval: time.Millisecond, BatchSize: 4})
+		var attempts []history.Record
+		for k := 1; k <= 8; k++ {
+			// Each violates a constraint of its own: any mix shows.
+			rec := record("differs-conc", day0, 1, 0)
+			rec.Result.Results[0].ConstraintID = fmt.Sprintf("x%d", k)
+			rec.Result.Totals.Objective = schemas.FixedInt(int64(k))
+			attempts = append(attempts, rec)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(attempts))
+		for _, rec := range attempts {
+			wg.Go(func() { errs <- commit(t, w, rec) })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := history.Rebuild(context.Background(), pool, "differs-conc", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := int(got.Totals.Objective / schemas.FixedInt(1))
+		if k < 1 || k > len(attempts) || !reflect.DeepEqual(got, violatedPart(attempts[k-1].Result)) {
+			g, _ := json.Marshal(got)
+			t.Fatalf("Rebuild is none of the attempts: %s", g)
+		}
+		if n := count(t, pool, "request_id = 'differs-conc'"); n != 2 {
+			t.Errorf("%d rows, want attempt %d's 2", n, k)
+		}
+	})
 }
 
 // TestSubmitOutOfWindow: a request time too far in the future, or from
