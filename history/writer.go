@@ -364,7 +364,7 @@ func (w *Writer) flush(ctx context.Context, items []*item) {
 	slices.SortStableFunc(items, func(a, b *item) int { return compareKeys(a.rows, b.rows) })
 	// Two copies of one record in a batch (a redelivery racing its
 	// original, perhaps evaluated differently) go in once, the first
-	// submitted: insertSQL pairs summaries and violations by key. The
+	// submitted, rather than whichever unnest offers Postgres first. The
 	// other copies get the same outcome.
 	b := &rowSet{}
 	for i, it := range items {
@@ -504,49 +504,23 @@ func (w *Writer) ensureSets(ctx context.Context, b *rowSet) error {
 }
 
 // insertSQL writes a batch in one statement: every column as an array,
-// zipped by unnest. Cost travels as Fixed units and is scaled by an
-// exact numeric multiplication.
-//
-// Idempotency is per record, not per row: the summaries go in first, ON
-// CONFLICT DO NOTHING, and a record's violation rows only with the
-// summary that statement actually inserted (joined on its RETURNING). A
-// redelivery that evaluated differently (other constraints violated)
-// therefore adds nothing to the first attempt's record; with per-row
-// conflicts alone its extra rows would have joined the first summary. A
-// concurrent batch holding the same record waits on the summary's key
-// and then inserts neither. The batch must hold each key once (flush
-// sees to it), or the join would pair one summary with both copies'
-// violations.
-const insertSQL = `WITH u AS (
-	SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[],
-		$6::text[], $7::int8[], $8::text[], $9::text[], $10::int4[], $11::text[], $12::bool[],
-		$13::int8[], $14::int8[], $15::text[], $16::int8[], $17::timestamptz[])
-	AS u(ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost, det, seq, ev)
-), s AS (
-	INSERT INTO evaluation_history (request_ts, request_id, replay_id,
-		constraint_id, schedule_id, sport, revision, status, constraint_set, version, kind,
-		hard, deviation, cost, detail, stream_seq, evaluated_at)
-	SELECT ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost * 0.000001, det::jsonb, seq, ev
-	FROM u WHERE cid = ''
-	ON CONFLICT DO NOTHING
-	RETURNING request_ts, request_id, replay_id
-), v AS (
-	INSERT INTO evaluation_history (request_ts, request_id, replay_id,
-		constraint_id, schedule_id, sport, revision, status, constraint_set, version, kind,
-		hard, deviation, cost, detail, stream_seq, evaluated_at)
-	SELECT ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost * 0.000001, det::jsonb, seq, ev
-	FROM u JOIN s ON s.request_ts = u.ts AND s.request_id = u.rid AND s.replay_id = u.rep
-	WHERE u.cid <> ''
-	ON CONFLICT DO NOTHING
-	RETURNING 1
-)
-SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM v)`
+// zipped by unnest. A record is one row, so ON CONFLICT DO NOTHING makes
+// it idempotent as a whole: a redelivery, even one that evaluated
+// differently, writes nothing next to the first attempt's record. A
+// concurrent batch holding the same record waits on its key, then skips
+// it.
+const insertSQL = `INSERT INTO evaluation_history (request_ts, request_id, replay_id,
+	schedule_id, sport, revision, status, constraint_set, detail, results, stream_seq, evaluated_at)
+SELECT ts, rid, rep, sch, sp, rev, st, cs, det::jsonb, res::jsonb, seq, ev
+FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
+	$7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::timestamptz[])
+	AS u(ts, rid, rep, sch, sp, rev, st, cs, det, res, seq, ev)
+ON CONFLICT DO NOTHING`
 
-func insert(ctx context.Context, db *pgxpool.Pool, b *rowSet) (n int64, err error) {
-	err = db.QueryRow(ctx, insertSQL, b.ts, b.requestID, b.replayID, b.constraint,
-		b.schedule, b.sport, b.revision, b.status, b.set, b.version, b.kind, b.hard,
-		b.deviation, b.cost, b.detail, b.streamSeq, b.evaluatedAt).Scan(&n)
-	return n, err
+func insert(ctx context.Context, db *pgxpool.Pool, b *rowSet) (int64, error) {
+	tag, err := db.Exec(ctx, insertSQL, b.ts, b.requestID, b.replayID, b.schedule, b.sport,
+		b.revision, b.status, b.set, b.detail, b.results, b.streamSeq, b.evaluatedAt)
+	return tag.RowsAffected(), err
 }
 
 // insertCopy is the alternative BenchmarkWriter measures against insert:
@@ -569,19 +543,10 @@ func insertCopy(ctx context.Context, pool *pgxpool.Pool, b *rowSet) (n int64, er
 			})); err != nil {
 			return err
 		}
-		// Per record, as insertSQL: violations only with a summary
-		// this statement inserted.
-		return tx.QueryRow(ctx, `WITH s AS (
-				INSERT INTO evaluation_history SELECT * FROM evaluation_history_load
-				WHERE constraint_id = '' ON CONFLICT DO NOTHING
-				RETURNING request_ts, request_id, replay_id
-			), v AS (
-				INSERT INTO evaluation_history SELECT l.* FROM evaluation_history_load l
-				JOIN s USING (request_ts, request_id, replay_id)
-				WHERE l.constraint_id <> '' ON CONFLICT DO NOTHING
-				RETURNING 1
-			)
-			SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM v)`).Scan(&n)
+		tag, err := tx.Exec(ctx, `INSERT INTO evaluation_history SELECT * FROM evaluation_history_load
+			ON CONFLICT DO NOTHING`)
+		n = tag.RowsAffected()
+		return err
 	})
 	return n, err
 }
