@@ -288,6 +288,9 @@ func Rebuild(ctx context.Context, q Querier, requestID, replayID string) (*schem
 		return nil, fmt.Errorf("%w: %q replay %q", ErrNotFound, requestID, replayID)
 	}
 	if compact != nil {
+		// A compact record is the whole record: rows of their own
+		// (an older instance's redelivery, during an upgrade) do not
+		// belong to it. Unmarshal starts the slice afresh.
 		if err := json.Unmarshal(compact, &rest); err != nil {
 			return nil, fmt.Errorf("history: results of %s: %w", requestID, err)
 		}

@@ -134,10 +134,12 @@ func (w *Writer) Submit(ctx context.Context, rec Record) (<-chan error, error) {
 const clockSkew = day
 
 // inWindow refuses a request time outside [now - Retention - 1 day,
-// now + 1 day] with ErrInvalidRecord. A JetStream timestamp is always
-// inside it; one from outside came from somewhere else (a forged replay
-// header, once) and would make a partition that retention never drops
-// (evaluation_history_p29990101), or one it drops again within the hour.
+// now + 1 day] with ErrInvalidRecord. The JetStream timestamp of a
+// request the stream still keeps is inside it (with HISTORY_RETENTION at
+// least STREAM_MAX_AGE); one from outside came from somewhere else (a
+// forged replay header, once) and would make a partition that retention
+// never drops (evaluation_history_p29990101), or one it drops again
+// within the hour.
 func (w *Writer) inWindow(ts, now time.Time) error {
 	from, to := now.Add(-w.cfg.Retention-clockSkew), now.Add(clockSkew)
 	if ts.Before(from) || ts.After(to) {
@@ -387,7 +389,7 @@ func (w *Writer) flush(ctx context.Context, items []*item) {
 }
 
 // compareKeys orders records by their key (request_ts, request_id,
-// replay_id), read from their first row, the summary.
+// replay_id).
 func compareKeys(a, b *rowSet) int {
 	return cmp.Or(a.ts[0].Compare(b.ts[0]),
 		cmp.Compare(a.requestID[0], b.requestID[0]),
