@@ -176,6 +176,9 @@ func TestBadInput(t *testing.T) {
 		{"bad detail", func(*testing.T) []string {
 			return []string{"evaluate", "--schedule", okSched, "--constraints", okCons, "--detail", "some"}
 		}, []string{`evaluate: --detail: "some" is not`}},
+		{"replay id too long", func(*testing.T) []string {
+			return []string{"replay", "--nats-url", "nats://127.0.0.1:1", "--replay-id", strings.Repeat("r", 129)}
+		}, []string{"replay: --replay-id: replay id must be at most 128 bytes"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

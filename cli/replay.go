@@ -24,7 +24,10 @@ replayed request carries its replay id; its result is published with
 Nats-Msg-Id request_id/replay_id and carries replay_id, and history keeps
 it apart from the original. Running the same replay id again publishes
 with the same ids, so nothing is stored twice. Requests that were
-themselves replays are skipped. TIME is RFC 3339 or a duration ago (2h).`,
+themselves replays are skipped. Each replayed copy names its original's
+stream sequence; the instances read the original back and take its time
+only when it is the same request, so no header can be forged into
+history. TIME is RFC 3339 or a duration ago (2h).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -36,6 +39,9 @@ themselves replays are skipped. TIME is RFC 3339 or a duration ago (2h).`,
 			}
 			if o.ReplayID == "" {
 				o.ReplayID = "replay-" + time.Now().UTC().Format("20060102T150405Z")
+			}
+			if err := producer.CheckReplayID(o.ReplayID); err != nil {
+				return usagef("--replay-id: %v", err)
 			}
 			nc, js, err := connectClient(cmd.Context(), cmd, "flextime replay")
 			if err != nil {

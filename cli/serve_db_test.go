@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/flextime/flextime/broker"
+	"github.com/flextime/flextime/consumer"
 	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/examples/big12"
 	"github.com/flextime/flextime/history"
@@ -255,10 +257,10 @@ func TestServeHistoryStoreAndCache(t *testing.T) {
 		}
 	}
 	// Results and history carry the versions used.
-	var versions int
-	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM evaluation_history
-		WHERE constraint_id <> '' AND version < 1`).Scan(&versions); err != nil || versions != 0 {
-		t.Errorf("%d history rows without a version (%v)", versions, err)
+	var versions, entries int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE (r->>'version')::int < 1), count(*)
+		FROM evaluation_history, jsonb_array_elements(results) r`).Scan(&versions, &entries); err != nil || versions != 0 || entries == 0 {
+		t.Errorf("%d of %d violated constraints in history without a version (%v)", versions, entries, err)
 	}
 	for _, r := range got[ids[0]].Results {
 		if r.Version < 1 {
@@ -451,5 +453,116 @@ func TestServeReplayHistory(t *testing.T) {
 	}
 	if rows, _ := summaries(t, pool); rows != 3 {
 		t.Errorf("%d original summaries, want 3", rows)
+	}
+}
+
+// TestServeReplaySpoofed: anyone who can publish can set the replay
+// headers, so none is trusted. A replay claim whose original, read back
+// from the request stream, is missing or another request is dead-lettered
+// with the reason; Flextime-Request-Time is never read (it once made
+// partition evaluation_history_p29990101, which retention never drops);
+// a genuine replay is keyed on the original's own timestamp.
+func TestServeReplaySpoofed(t *testing.T) {
+	dsn, pool := storeWithSample(t)
+	sched, _ := sample(t)
+	srv := startServe(t, "", "--database-url", dsn, "--history-flush-interval", "10ms")
+	js := jsOf(t, srv)
+	ids := publishAll(t, js, "orig", demoRequests(sched, 1, 3))
+	awaitResults(t, js, sched, ids, time.Minute)
+
+	ctx := context.Background()
+	st, err := js.Stream(ctx, broker.StreamEval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := map[string]*jetstream.RawStreamMsg{}
+	for seq := uint64(1); seq <= 2; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig[schemas.RequestIDOf(m.Data)] = m
+	}
+	a, b := orig[ids[0]], orig[ids[1]]
+	if a == nil || b == nil {
+		t.Fatalf("originals %v not at sequences 1 and 2", ids)
+	}
+	const forged = "2999-01-01T00:00:00Z"
+	publish := func(from *jetstream.RawStreamMsg, replayID, seq string) {
+		t.Helper()
+		m := nats.NewMsg(from.Subject)
+		m.Data = from.Data
+		m.Header.Set(consumer.ReplayHeader, replayID)
+		m.Header.Set(consumer.RequestTimeHeader, forged)
+		if seq != "" {
+			m.Header.Set(consumer.ReplaySeqHeader, seq)
+		}
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(a, "no-seq", "")
+	publish(a, "not-a-seq", "x1")
+	publish(a, "other-request", fmt.Sprint(b.Sequence))
+	publish(a, "missing", "999999")
+	publish(a, "genuine", fmt.Sprint(a.Sequence))
+
+	replayRecords := func(replayID string) (n int, ts time.Time) {
+		if err := pool.QueryRow(ctx, `SELECT count(*), coalesce(max(request_ts), 'epoch') FROM evaluation_history
+			WHERE replay_id = $1 AND constraint_id = ''`, replayID).Scan(&n, &ts); err != nil {
+			t.Fatal(err)
+		}
+		return n, ts
+	}
+	eventually(t, time.Minute, "four dead letters and the genuine replay's record", func() bool {
+		n, _ := replayRecords("genuine")
+		return dlqCount(t, js) == 4 && n == 1
+	})
+	n, ts := replayRecords("genuine")
+	if want := a.Time.Truncate(time.Microsecond); n != 1 || !ts.Equal(want) {
+		t.Errorf("genuine replay: %d records at %s, want 1 at the original's %s", n, ts, want)
+	}
+	var forgedPartition bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('evaluation_history_p29990101') IS NOT NULL`).Scan(&forgedPartition); err != nil {
+		t.Fatal(err)
+	}
+	if forgedPartition {
+		t.Error("a forged Flextime-Request-Time made partition evaluation_history_p29990101")
+	}
+	var spoofed int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM evaluation_history WHERE replay_id NOT IN ('', 'genuine')`).Scan(&spoofed); err != nil {
+		t.Fatal(err)
+	}
+	if spoofed != 0 {
+		t.Errorf("%d history rows of spoofed replays", spoofed)
+	}
+	dlq, err := js.Stream(ctx, broker.StreamDLQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for seq := uint64(1); seq <= 4; seq++ {
+		m, err := dlq.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dl schemas.DeadLetter
+		if err := json.Unmarshal(m.Data, &dl); err != nil {
+			t.Fatal(err)
+		}
+		if dl.Class != schemas.ClassBadInput {
+			t.Errorf("dead letter class %q: %s", dl.Class, dl.Reason)
+		}
+		reasons[http.Header(dl.Headers).Get(consumer.ReplayHeader)] = dl.Reason
+	}
+	for id, want := range map[string]string{
+		"no-seq":        "Flextime-Replay-Seq",
+		"not-a-seq":     `"x1" is not a stream sequence`,
+		"other-request": "is not the same request",
+		"missing":       "no request at sequence 999999",
+	} {
+		if !strings.Contains(reasons[id], want) {
+			t.Errorf("replay %s dead-lettered with %q, want it to say %q", id, reasons[id], want)
+		}
 	}
 }

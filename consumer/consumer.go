@@ -24,13 +24,13 @@ import (
 
 // ReplayHeader marks a request re-published by `flextime replay`: its
 // result carries the replay id, its Nats-Msg-Id is request_id/replay_id,
-// and history keeps it apart from the original evaluation.
+// and history keeps it apart from the original evaluation. It must come
+// with ReplaySeqHeader naming the original, or the request is bad input.
 const ReplayHeader = "Flextime-Replay-Id"
 
-// RequestTimeHeader carries, on a replayed request, the JetStream
-// timestamp of the original. History keys the replay's records on it
-// rather than on the replayed copy's own timestamp, so that running the
-// same replay again writes nothing new.
+// RequestTimeHeader once carried, on a replayed request, the original's
+// timestamp. Anyone who can publish can set it, so it is never read: the
+// consumer reads the original back by ReplaySeqHeader instead.
 const RequestTimeHeader = "Flextime-Request-Time"
 
 // ConstraintSource gives the current constraint set of a sport. The file
@@ -70,6 +70,8 @@ type Consumer struct {
 	// the fetch loop alone uses them.
 	lastFetchWarn time.Time
 	fetchFailures int
+	// originals reads replayed requests' originals back (requestTime).
+	originals originals
 	// testHook runs before each evaluation; tests use it to panic or stall.
 	testHook func(*schemas.Request)
 
@@ -459,6 +461,12 @@ func (c *Consumer) work(work context.Context, msg jetstream.Msg) {
 		delivered, seq = md.NumDelivered, md.Sequence.Stream
 	}
 
+	// A replay claim is checked before the evaluation it would waste.
+	requestTS, err := c.requestTime(ctx, msg)
+	if err != nil {
+		c.settle(msg, err, delivered, seq)
+		return
+	}
 	res, set, err := c.safeHandle(ctx, msg, &late)
 	if err != nil {
 		c.settle(msg, err, delivered, seq)
@@ -486,7 +494,7 @@ func (c *Consumer) work(work context.Context, msg jetstream.Msg) {
 	c.met.InFlight.Inc()
 	p := pendingAck{msg: msg, fut: fut, subject: out.Subject, status: res.Status, delivered: delivered, seq: seq, sent: time.Now()}
 	if c.history != nil {
-		rec := history.Record{RequestTS: requestTime(msg), StreamSeq: seq, Result: res}
+		rec := history.Record{RequestTS: requestTS, StreamSeq: seq, Result: res}
 		if set != nil {
 			rec.Versions = set.VersionsJSON()
 		}
@@ -508,21 +516,6 @@ func (c *Consumer) work(work context.Context, msg jetstream.Msg) {
 		defer func() { <-c.ackSlots }()
 		c.acker(work, p)
 	}()
-}
-
-// requestTime is the request's JetStream timestamp: the time it was
-// stored, which a redelivery does not change. For a replay it is the
-// original's, which replaying again does not change either.
-func requestTime(msg jetstream.Msg) time.Time {
-	if h := msg.Headers(); h.Get(ReplayHeader) != "" {
-		if ts, err := time.Parse(time.RFC3339Nano, h.Get(RequestTimeHeader)); err == nil {
-			return ts
-		}
-	}
-	if md, err := msg.Metadata(); err == nil {
-		return md.Timestamp
-	}
-	return time.Now()
 }
 
 // safeHandle runs handle, turning a panic outside the evaluation into

@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	benchRecords    = 4000 // of 1 summary + 4 violated rows: 20,000 rows
+	benchRecords    = 4000 // one row each, holding 4 violated constraints
 	benchViolated   = 4
 	benchSubmitters = 8
 )
@@ -66,11 +66,12 @@ func benchRecordSet(ts time.Time) []Record {
 	return recs
 }
 
-// BenchmarkWriter writes the same 20,000 rows (4,000 records of a summary
-// and 4 violated constraints) into a fresh copy of the indexed,
-// partitioned table three ways, and reports each one's rows/s: the
+// BenchmarkWriter writes the same 4,000 records (one row each, with 4
+// violated constraints) into a fresh copy of the indexed, partitioned
+// table three ways, and reports each one's rows/s: the
 // Writer (unnest, as shipped), the Writer with COPY through a temporary
-// table, and one raw pgx CopyFrom, the ceiling.
+// table, and one raw pgx CopyFrom, the ceiling. writer_requests/s is
+// the Writer's records (requests) per second.
 func BenchmarkWriter(b *testing.B) {
 	ts := time.Now().UTC().Truncate(time.Hour)
 	recs := benchRecordSet(ts)
@@ -91,6 +92,7 @@ func BenchmarkWriter(b *testing.B) {
 	}
 	n := float64(b.N)
 	b.ReportMetric(rows*n/tWriter.Seconds(), "writer_rows/s")
+	b.ReportMetric(float64(len(recs))*n/tWriter.Seconds(), "writer_requests/s")
 	b.ReportMetric(rows*n/tCopyTmp.Seconds(), "writer_copytmp_rows/s")
 	b.ReportMetric(rows*n/tRaw.Seconds(), "rawcopy_rows/s")
 	b.ReportMetric(tRaw.Seconds()/tWriter.Seconds(), "writer/rawcopy")
@@ -156,7 +158,7 @@ func timeWriter(b *testing.B, ts time.Time, recs []Record,
 	}
 	wg.Wait()
 	d := time.Since(start)
-	if got := w.RowsWritten.Load(); got != int64(len(recs)*(1+benchViolated)) {
+	if got := w.RowsWritten.Load(); got != int64(len(recs)) {
 		b.Fatalf("writer wrote %d rows", got)
 	}
 	return d

@@ -7,9 +7,8 @@ import (
 
 // Config tunes a Writer. Zero fields take their defaults.
 type Config struct {
-	// BatchSize is how many rows make a batch flush at once
-	// (HISTORY_BATCH_SIZE, default 1000). A batch holds whole records,
-	// so one may run over by a record's rows.
+	// BatchSize is how many rows, one per record, make a batch flush at
+	// once (HISTORY_BATCH_SIZE, default 1000).
 	BatchSize int
 	// FlushInterval is the longest a queued record waits for its batch
 	// to fill (HISTORY_FLUSH_INTERVAL, default 200ms).

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/flextime/flextime/schemas"
 )
@@ -19,7 +19,8 @@ var (
 	// ErrInvalidConfig wraps every problem Config.Validate finds.
 	ErrInvalidConfig = errors.New("history: invalid config")
 	// ErrInvalidRecord is returned by Submit for a record that cannot be
-	// written: no Result, no request id or no request timestamp.
+	// written: no Result, no request id, no request timestamp or one
+	// outside the history window (see Writer.Submit).
 	ErrInvalidRecord = errors.New("history: invalid record")
 	// ErrUnavailable is what a record's channel receives when Postgres
 	// failed to take its rows, and what Submit returns when the queue
@@ -62,31 +63,29 @@ type summary struct {
 }
 
 // columns are the columns every write fills, in the order of the row
-// slices built below.
+// slices built below. constraint_id takes its default, ”: since
+// migration 00004 a record is the one summary row, whose results column
+// holds the violated constraints. version, kind, hard, deviation and cost
+// stay NULL; rows written before then kept a row per violated constraint
+// there, and Rebuild still reads them.
 var columns = []string{
-	"request_ts", "request_id", "replay_id", "constraint_id", "schedule_id", "sport",
-	"revision", "status", "constraint_set", "version", "kind", "hard", "deviation",
-	"cost", "detail", "stream_seq", "evaluated_at",
+	"request_ts", "request_id", "replay_id", "schedule_id", "sport",
+	"revision", "status", "constraint_set", "detail", "results", "stream_seq", "evaluated_at",
 }
 
-// rowSet holds the rows of one or more records column by column, ready
-// for unnest.
+// rowSet holds the rows of one or more records (one row each) column by
+// column, ready for unnest.
 type rowSet struct {
 	ts          []time.Time
 	requestID   []string
 	replayID    []string
-	constraint  []string
 	schedule    []string
 	sport       []string
 	revision    []*int64
 	status      []string
 	set         []string
-	version     []*int32
-	kind        []*string
-	hard        []*bool
-	deviation   []*int64
-	cost        []*int64 // Fixed units; the SQL scales them to numeric exactly
 	detail      []string
+	results     []string
 	streamSeq   []int64
 	evaluatedAt []time.Time
 
@@ -108,18 +107,13 @@ func (s *rowSet) appendSet(o *rowSet) {
 	s.ts = append(s.ts, o.ts...)
 	s.requestID = append(s.requestID, o.requestID...)
 	s.replayID = append(s.replayID, o.replayID...)
-	s.constraint = append(s.constraint, o.constraint...)
 	s.schedule = append(s.schedule, o.schedule...)
 	s.sport = append(s.sport, o.sport...)
 	s.revision = append(s.revision, o.revision...)
 	s.status = append(s.status, o.status...)
 	s.set = append(s.set, o.set...)
-	s.version = append(s.version, o.version...)
-	s.kind = append(s.kind, o.kind...)
-	s.hard = append(s.hard, o.hard...)
-	s.deviation = append(s.deviation, o.deviation...)
-	s.cost = append(s.cost, o.cost...)
 	s.detail = append(s.detail, o.detail...)
+	s.results = append(s.results, o.results...)
 	s.streamSeq = append(s.streamSeq, o.streamSeq...)
 	s.evaluatedAt = append(s.evaluatedAt, o.evaluatedAt...)
 	s.sets = append(s.sets, o.sets...)
@@ -127,26 +121,19 @@ func (s *rowSet) appendSet(o *rowSet) {
 
 // row returns row i as COPY values.
 func (s *rowSet) row(i int) []any {
-	var cost any
-	if c := s.cost[i]; c != nil {
-		cost = fixedNumeric(schemas.Fixed(*c))
-	}
 	return []any{
-		s.ts[i], s.requestID[i], s.replayID[i], s.constraint[i], s.schedule[i], s.sport[i],
-		s.revision[i], s.status[i], s.set[i], s.version[i], s.kind[i], s.hard[i],
-		s.deviation[i], cost, s.detail[i], s.streamSeq[i], s.evaluatedAt[i],
+		s.ts[i], s.requestID[i], s.replayID[i], s.schedule[i], s.sport[i],
+		s.revision[i], s.status[i], s.set[i], s.detail[i], s.results[i], s.streamSeq[i], s.evaluatedAt[i],
 	}
 }
 
-// fixedNumeric is f as an exact numeric: its units with exponent -6.
-func fixedNumeric(f schemas.Fixed) pgtype.Numeric {
-	return pgtype.Numeric{Int: big.NewInt(int64(f)), Exp: -6, Valid: true}
-}
-
-// buildRows turns rec into its rows: one summary row with constraint_id
-// ”, and one row per constraint with a cost or a deviation. Satisfied
-// constraints (listed when a request asked for detail=all) get no row:
-// the constraint set and its versions imply them.
+// buildRows turns rec into its one row: the summary in detail, and every
+// constraint with a cost or a deviation, as the result lists it, in
+// results. Satisfied constraints (listed when a request asked for
+// detail=all) are left out: the constraint set and its versions imply
+// them. One row per record makes the record the unit of idempotency: a
+// redelivery that evaluated differently conflicts on the key as a whole
+// and writes nothing, instead of adding rows to the first attempt's.
 func buildRows(rec Record) (*rowSet, error) {
 	res := rec.Result
 	switch {
@@ -171,59 +158,25 @@ func buildRows(rec Record) (*rowSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidRecord, err)
 	}
-	n := 1
+	kept := make([]schemas.ConstraintResult, 0, len(res.Results))
 	for i := range res.Results {
 		if violated(&res.Results[i]) {
-			n++
+			kept = append(kept, res.Results[i])
 		}
 	}
-	s := &rowSet{
-		ts: make([]time.Time, 0, n), requestID: make([]string, 0, n), replayID: make([]string, 0, n),
-		constraint: make([]string, 0, n), schedule: make([]string, 0, n), sport: make([]string, 0, n),
-		revision: make([]*int64, 0, n), status: make([]string, 0, n), set: make([]string, 0, n),
-		version: make([]*int32, 0, n), kind: make([]*string, 0, n), hard: make([]*bool, 0, n),
-		deviation: make([]*int64, 0, n), cost: make([]*int64, 0, n), detail: make([]string, 0, n),
-		streamSeq: make([]int64, 0, n), evaluatedAt: make([]time.Time, 0, n),
+	results, err := json.Marshal(kept)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidRecord, err)
 	}
-	common := func(constraintID string, detail []byte) {
-		s.ts = append(s.ts, ts)
-		s.requestID = append(s.requestID, res.RequestID)
-		s.replayID = append(s.replayID, res.ReplayID)
-		s.constraint = append(s.constraint, constraintID)
-		s.schedule = append(s.schedule, res.ScheduleID)
-		s.sport = append(s.sport, res.Sport)
-		s.revision = append(s.revision, res.Revision)
-		s.status = append(s.status, res.Status)
-		s.set = append(s.set, res.ConstraintSet)
-		s.detail = append(s.detail, string(detail))
-		s.streamSeq = append(s.streamSeq, int64(rec.StreamSeq))
-		s.evaluatedAt = append(s.evaluatedAt, evaluated)
+	s := &rowSet{
+		ts: []time.Time{ts}, requestID: []string{res.RequestID}, replayID: []string{res.ReplayID},
+		schedule: []string{res.ScheduleID}, sport: []string{res.Sport}, revision: []*int64{res.Revision},
+		status: []string{res.Status}, set: []string{res.ConstraintSet}, detail: []string{string(sum)},
+		results: []string{string(results)}, streamSeq: []int64{int64(rec.StreamSeq)},
+		evaluatedAt: []time.Time{evaluated},
 	}
 	if rec.Versions != nil && res.ConstraintSet != "" {
 		s.sets = []setRow{{id: res.ConstraintSet, sport: res.Sport, versions: rec.Versions}}
-	}
-	common("", sum)
-	s.version = append(s.version, nil)
-	s.kind = append(s.kind, nil)
-	s.hard = append(s.hard, nil)
-	s.deviation = append(s.deviation, nil)
-	s.cost = append(s.cost, nil)
-	for i := range res.Results {
-		r := &res.Results[i]
-		if !violated(r) {
-			continue
-		}
-		v, err := json.Marshal(r.Violations)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidRecord, err)
-		}
-		common(r.ConstraintID, v)
-		version, kind, hard, dev, cost := int32(r.Version), r.Kind, r.Hard, r.Deviation, int64(r.Cost)
-		s.version = append(s.version, &version)
-		s.kind = append(s.kind, &kind)
-		s.hard = append(s.hard, &hard)
-		s.deviation = append(s.deviation, &dev)
-		s.cost = append(s.cost, &cost)
 	}
 	return s, nil
 }
@@ -257,13 +210,16 @@ func SetVersions(ctx context.Context, q Querier, setID string) (map[string]int, 
 	return v, nil
 }
 
-// Rebuild reads the rows of one request (replayID "" for the original
+// Rebuild reads one request's record (replayID "" for the original
 // evaluation) back into its Result: the summary and every violated
 // constraint, ordered by constraint id. Satisfied constraints are not
-// listed. If the request has no summary row, ErrNotFound is returned.
+// listed. It reads both layouts: the one row of a record written since
+// migration 00004, and the summary plus one row per violated constraint
+// of older ones. If the request has no summary row, ErrNotFound is
+// returned.
 func Rebuild(ctx context.Context, q Querier, requestID, replayID string) (*schemas.Result, error) {
 	rows, err := q.Query(ctx, `SELECT constraint_id, schedule_id, sport, revision, status,
-		constraint_set, version, kind, hard, deviation, (cost * 1000000)::bigint, detail
+		constraint_set, version, kind, hard, deviation, (cost * 1000000)::bigint, detail, results
 		FROM evaluation_history WHERE request_id = $1 AND replay_id = $2
 		ORDER BY constraint_id`, requestID, replayID)
 	if err != nil {
@@ -271,8 +227,9 @@ func Rebuild(ctx context.Context, q Querier, requestID, replayID string) (*schem
 	}
 	defer rows.Close()
 	var (
-		res  *schemas.Result
-		rest []schemas.ConstraintResult
+		res     *schemas.Result
+		rest    []schemas.ConstraintResult
+		compact []byte
 	)
 	for rows.Next() {
 		var (
@@ -281,10 +238,10 @@ func Rebuild(ctx context.Context, q Querier, requestID, replayID string) (*schem
 			version                          *int32
 			kind                             *string
 			hard                             *bool
-			detail                           []byte
+			detail, results                  []byte
 		)
 		if err := rows.Scan(&id, &schedule, &sport, &revision, &status, &set,
-			&version, &kind, &hard, &deviation, &cost, &detail); err != nil {
+			&version, &kind, &hard, &deviation, &cost, &detail, &results); err != nil {
 			return nil, err
 		}
 		if id == "" {
@@ -298,8 +255,11 @@ func Rebuild(ctx context.Context, q Querier, requestID, replayID string) (*schem
 				ConstraintSet: set, Totals: sum.Totals, Structure: sum.Structure,
 				Changes: sum.Changes, EvaluatedAt: sum.EvaluatedAt, DurationUS: sum.DurationUS,
 			}
+			compact = results
 			continue
 		}
+		// A row of its own per violated constraint: a record written
+		// before migration 00004.
 		r := schemas.ConstraintResult{ConstraintID: id}
 		if version != nil {
 			r.Version = int(*version)
@@ -326,6 +286,17 @@ func Rebuild(ctx context.Context, q Querier, requestID, replayID string) (*schem
 	}
 	if res == nil {
 		return nil, fmt.Errorf("%w: %q replay %q", ErrNotFound, requestID, replayID)
+	}
+	if compact != nil {
+		// A compact record is the whole record: rows of their own
+		// (an older instance's redelivery, during an upgrade) do not
+		// belong to it. Unmarshal starts the slice afresh.
+		if err := json.Unmarshal(compact, &rest); err != nil {
+			return nil, fmt.Errorf("history: results of %s: %w", requestID, err)
+		}
+		slices.SortStableFunc(rest, func(a, b schemas.ConstraintResult) int {
+			return strings.Compare(a.ConstraintID, b.ConstraintID)
+		})
 	}
 	res.Results = rest
 	if res.Results == nil {

@@ -99,11 +99,16 @@ func NewWriter(pool *pgxpool.Pool, cfg Config, log *slog.Logger) (*Writer, error
 //
 // Submit blocks while the queue is full. If ctx ends first, it returns
 // an error wrapping ErrUnavailable and ctx's error. It returns
-// ErrInvalidRecord for a record that cannot be written, and ErrClosed
+// ErrInvalidRecord for a record that cannot be written (among them one
+// whose request time is more than a day ahead of now, or more than
+// Config.Retention and a day behind it), and ErrClosed
 // once Run has ended.
 func (w *Writer) Submit(ctx context.Context, rec Record) (<-chan error, error) {
 	rows, err := buildRows(rec)
 	if err != nil {
+		return nil, err
+	}
+	if err := w.inWindow(rec.RequestTS, time.Now()); err != nil {
 		return nil, err
 	}
 	it := &item{rows: rows, done: make(chan error, 1)}
@@ -121,6 +126,28 @@ func (w *Writer) Submit(ctx context.Context, rec Record) (<-chan error, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: queue full: %w", ErrUnavailable, ctx.Err())
 	}
+}
+
+// clockSkew is how far a request time may lie outside the retention
+// window: servers' clocks differ, and a request stored just before
+// midnight may be written after upkeep has moved on.
+const clockSkew = day
+
+// inWindow refuses a request time outside [now - Retention - 1 day,
+// now + 1 day] with ErrInvalidRecord. The JetStream timestamp of a
+// request the stream still keeps is inside it (with HISTORY_RETENTION at
+// least STREAM_MAX_AGE); one from outside came from somewhere else (a
+// forged replay header, once) and would make a partition that retention
+// never drops (evaluation_history_p29990101), or one it drops again
+// within the hour.
+func (w *Writer) inWindow(ts, now time.Time) error {
+	from, to := now.Add(-w.cfg.Retention-clockSkew), now.Add(clockSkew)
+	if ts.Before(from) || ts.After(to) {
+		return fmt.Errorf("%w: request time %s is outside the history window [%s, %s] (HISTORY_RETENTION %s, plus a day either side)",
+			ErrInvalidRecord, ts.UTC().Format(time.RFC3339), from.UTC().Format(time.RFC3339),
+			to.UTC().Format(time.RFC3339), w.cfg.Retention)
+	}
+	return nil
 }
 
 // Healthy reports whether Postgres takes the writer's rows: false with
@@ -336,13 +363,16 @@ func (w *Writer) flush(ctx context.Context, items []*item) {
 	// The same keys in the same order in every batch: two batches
 	// holding the same records (a redelivery racing its original) then
 	// wait on each other instead of deadlocking.
-	slices.SortFunc(items, func(a, b *item) int {
-		return cmp.Or(a.rows.ts[0].Compare(b.rows.ts[0]),
-			cmp.Compare(a.rows.requestID[0], b.rows.requestID[0]),
-			cmp.Compare(a.rows.replayID[0], b.rows.replayID[0]))
-	})
+	slices.SortStableFunc(items, func(a, b *item) int { return compareKeys(a.rows, b.rows) })
+	// Two copies of one record in a batch (a redelivery racing its
+	// original, perhaps evaluated differently) go in once, the first
+	// submitted, rather than whichever unnest offers Postgres first. The
+	// other copies get the same outcome.
 	b := &rowSet{}
-	for _, it := range items {
+	for i, it := range items {
+		if i > 0 && sameKey(items[i-1].rows, it.rows) {
+			continue
+		}
 		b.appendSet(it.rows)
 	}
 	err := w.write(ctx, b)
@@ -357,6 +387,16 @@ func (w *Writer) flush(ctx context.Context, items []*item) {
 	}
 	w.finish(items, err)
 }
+
+// compareKeys orders records by their key (request_ts, request_id,
+// replay_id).
+func compareKeys(a, b *rowSet) int {
+	return cmp.Or(a.ts[0].Compare(b.ts[0]),
+		cmp.Compare(a.requestID[0], b.requestID[0]),
+		cmp.Compare(a.replayID[0], b.replayID[0]))
+}
+
+func sameKey(a, b *rowSet) bool { return compareKeys(a, b) == 0 }
 
 // finish counts and reports a write's outcome to its items.
 func (w *Writer) finish(items []*item, err error) {
@@ -466,22 +506,22 @@ func (w *Writer) ensureSets(ctx context.Context, b *rowSet) error {
 }
 
 // insertSQL writes a batch in one statement: every column as an array,
-// zipped by unnest. Cost travels as Fixed units and is scaled by an
-// exact numeric multiplication.
+// zipped by unnest. A record is one row, so ON CONFLICT DO NOTHING makes
+// it idempotent as a whole: a redelivery, even one that evaluated
+// differently, writes nothing next to the first attempt's record. A
+// concurrent batch holding the same record waits on its key, then skips
+// it.
 const insertSQL = `INSERT INTO evaluation_history (request_ts, request_id, replay_id,
-	constraint_id, schedule_id, sport, revision, status, constraint_set, version, kind,
-	hard, deviation, cost, detail, stream_seq, evaluated_at)
-SELECT ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost * 0.000001, det::jsonb, seq, ev
-FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-	$7::int8[], $8::text[], $9::text[], $10::int4[], $11::text[], $12::bool[], $13::int8[],
-	$14::int8[], $15::text[], $16::int8[], $17::timestamptz[])
-	AS u(ts, rid, rep, cid, sch, sp, rev, st, cs, ver, kd, hd, dev, cost, det, seq, ev)
+	schedule_id, sport, revision, status, constraint_set, detail, results, stream_seq, evaluated_at)
+SELECT ts, rid, rep, sch, sp, rev, st, cs, det::jsonb, res::jsonb, seq, ev
+FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
+	$7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::timestamptz[])
+	AS u(ts, rid, rep, sch, sp, rev, st, cs, det, res, seq, ev)
 ON CONFLICT DO NOTHING`
 
 func insert(ctx context.Context, db *pgxpool.Pool, b *rowSet) (int64, error) {
-	tag, err := db.Exec(ctx, insertSQL, b.ts, b.requestID, b.replayID, b.constraint,
-		b.schedule, b.sport, b.revision, b.status, b.set, b.version, b.kind, b.hard,
-		b.deviation, b.cost, b.detail, b.streamSeq, b.evaluatedAt)
+	tag, err := db.Exec(ctx, insertSQL, b.ts, b.requestID, b.replayID, b.schedule, b.sport,
+		b.revision, b.status, b.set, b.detail, b.results, b.streamSeq, b.evaluatedAt)
 	return tag.RowsAffected(), err
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flextime/flextime/history"
 	"github.com/flextime/flextime/internal/tcpproxy"
+	"github.com/flextime/flextime/migrations"
 	"github.com/flextime/flextime/schemas"
 )
 
@@ -55,8 +56,8 @@ func TestSubmitInvalid(t *testing.T) {
 	}
 }
 
-// TestRowsOnlyViolated: a summary row and one row per violated
-// constraint; satisfied ones are implied; costs are exact numerics.
+// TestRowsOnlyViolated: one row per record, whose results hold the
+// violated constraints; satisfied ones are implied; costs are exact.
 func TestRowsOnlyViolated(t *testing.T) {
 	_, pool := setup(t)
 	w := startWriter(t, pool, history.Config{})
@@ -64,20 +65,24 @@ func TestRowsOnlyViolated(t *testing.T) {
 	if err := commit(t, w, rec); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, pool, "request_id = 'r1'"); n != 4 {
-		t.Fatalf("%d rows, want 1 summary + 3 violated", n)
+	if n := count(t, pool, "request_id = 'r1'"); n != 1 {
+		t.Fatalf("%d rows, want the record's one", n)
 	}
-	if n := count(t, pool, "constraint_id LIKE 's%'"); n != 0 {
+	if n := count(t, pool, "request_id = 'r1' AND jsonb_array_length(results) = 3"); n != 1 {
+		t.Fatalf("the record does not hold its 3 violated constraints")
+	}
+	if n := count(t, pool, "constraint_id LIKE 's%' OR results @? '$[*] ? (@.constraint_id like_regex \"^s\")'"); n != 0 {
 		t.Errorf("%d rows for satisfied constraints", n)
 	}
 	ctx := context.Background()
 	var cost string
 	var exact bool
-	if err := pool.QueryRow(ctx, `SELECT cost::text, cost = 2.1 FROM evaluation_history
-		WHERE request_id = 'r1' AND constraint_id = 'c3'`).Scan(&cost, &exact); err != nil {
+	if err := pool.QueryRow(ctx, `SELECT r->>'cost', (r->>'cost')::numeric = 2.1
+		FROM evaluation_history, jsonb_array_elements(results) r
+		WHERE request_id = 'r1' AND r->>'constraint_id' = 'c3'`).Scan(&cost, &exact); err != nil {
 		t.Fatal(err)
 	}
-	if cost != "2.100000" || !exact {
+	if cost != "2.1" || !exact {
 		t.Errorf("cost of 0.7 x 3 = %s (= 2.1: %v)", cost, exact)
 	}
 	var (
@@ -124,8 +129,8 @@ func TestManyConstraintsFewRows(t *testing.T) {
 	if err := commit(t, w, record("itc", day0, 12, 1437)); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, pool, "request_id = 'itc'"); n != 13 {
-		t.Errorf("%d rows for 1,449 constraints with 12 violated, want 13", n)
+	if n := count(t, pool, "request_id = 'itc' AND jsonb_array_length(results) = 12"); n != 1 {
+		t.Errorf("%d rows of 12 violated constraints for 1,449 constraints with 12 violated, want 1", n)
 	}
 }
 
@@ -186,15 +191,15 @@ func TestRedelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := count(t, pool, "request_id = 'again'"); n != 4 {
-			t.Errorf("%d rows, want 4", n)
+		if n := count(t, pool, "request_id = 'again'"); n != 1 {
+			t.Errorf("%d rows, want 1", n)
 		}
-		if n := w.RowsWritten.Load(); n != 4 {
-			t.Errorf("RowsWritten = %d, want 4", n)
+		if n := w.RowsWritten.Load(); n != 1 {
+			t.Errorf("RowsWritten = %d, want 1", n)
 		}
 	})
 	t.Run("concurrently", func(t *testing.T) {
-		w := startWriter(t, pool, history.Config{FlushInterval: time.Millisecond, BatchSize: 4})
+		w := startWriter(t, pool, history.Config{FlushInterval: time.Millisecond, BatchSize: 1})
 		rec := record("conc", day0, 3, 1)
 		var wg sync.WaitGroup
 		errs := make(chan error, 16)
@@ -208,14 +213,14 @@ func TestRedelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := count(t, pool, "request_id = 'conc'"); n != 4 {
-			t.Errorf("%d rows, want 4", n)
+		if n := count(t, pool, "request_id = 'conc'"); n != 1 {
+			t.Errorf("%d rows, want 1", n)
 		}
 	})
 	t.Run("same batch", func(t *testing.T) {
-		// A batch fills at 8 rows and never by time: both copies go in
-		// the one statement.
-		w := startWriter(t, pool, history.Config{FlushInterval: time.Hour, BatchSize: 8})
+		// A batch fills at 2 rows (records) and never by time: both
+		// copies go in the one statement.
+		w := startWriter(t, pool, history.Config{FlushInterval: time.Hour, BatchSize: 2})
 		rec := record("batch", day0, 3, 1)
 		var chans []<-chan error
 		for range 2 {
@@ -230,11 +235,11 @@ func TestRedelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := count(t, pool, "request_id = 'batch'"); n != 4 {
-			t.Errorf("%d rows, want 4", n)
+		if n := count(t, pool, "request_id = 'batch'"); n != 1 {
+			t.Errorf("%d rows, want 1", n)
 		}
-		if b, n := w.Batches.Load(), w.RowsWritten.Load(); b != 1 || n != 4 {
-			t.Errorf("%d batches, %d rows written; want 1 and 4", b, n)
+		if b, n := w.Batches.Load(), w.RowsWritten.Load(); b != 1 || n != 1 {
+			t.Errorf("%d batches, %d rows written; want 1 and 1", b, n)
 		}
 	})
 }
@@ -255,11 +260,11 @@ func TestReplay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := count(t, pool, "request_id = 'r' AND replay_id = ''"); n != 3 {
-		t.Errorf("original: %d rows, want 3", n)
+	if n := count(t, pool, "request_id = 'r' AND replay_id = '' AND jsonb_array_length(results) = 2"); n != 1 {
+		t.Errorf("original: %d rows of 2 violated, want 1", n)
 	}
-	if n := count(t, pool, "request_id = 'r' AND replay_id = 'replay-1'"); n != 5 {
-		t.Errorf("replay: %d rows, want 5", n)
+	if n := count(t, pool, "request_id = 'r' AND replay_id = 'replay-1' AND jsonb_array_length(results) = 4"); n != 1 {
+		t.Errorf("replay: %d rows of 4 violated, want 1", n)
 	}
 	got, err := history.Rebuild(context.Background(), pool, "r", "replay-1")
 	if err != nil {
@@ -273,7 +278,7 @@ func TestReplay(t *testing.T) {
 func TestFlushBySize(t *testing.T) {
 	_, pool := setup(t)
 	// Never by time: only a full batch flushes.
-	w := startWriter(t, pool, history.Config{FlushInterval: time.Hour, BatchSize: 10})
+	w := startWriter(t, pool, history.Config{FlushInterval: time.Hour, BatchSize: 2})
 	var chans []<-chan error
 	for i := range 2 {
 		ch, err := w.Submit(context.Background(), record(fmt.Sprint("size", i), day0, 4, 0))
@@ -287,8 +292,8 @@ func TestFlushBySize(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := count(t, pool, "true"); n != 10 {
-		t.Errorf("%d rows, want 10", n)
+	if n := count(t, pool, "true"); n != 2 {
+		t.Errorf("%d rows, want 2", n)
 	}
 }
 
@@ -301,8 +306,8 @@ func TestFlushByInterval(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := count(t, pool, "true"); n != 6 {
-		t.Errorf("%d rows, want 6", n)
+	if n := count(t, pool, "true"); n != 3 {
+		t.Errorf("%d rows, want 3", n)
 	}
 }
 
@@ -444,8 +449,8 @@ func TestOutage(t *testing.T) {
 			t.Fatal(err)
 		}
 		seen++
-		if summaries != 1 || all != 3 {
-			t.Errorf("%s: %d summaries, %d rows; want 1 and 3", id, summaries, all)
+		if summaries != 1 || all != 1 {
+			t.Errorf("%s: %d summaries, %d rows; want 1 and 1", id, summaries, all)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -460,7 +465,7 @@ func TestOutage(t *testing.T) {
 // alone with ErrInvalidRecord; the rest of its batch is written.
 func TestBadRecordAlone(t *testing.T) {
 	_, pool := setup(t)
-	w := startWriter(t, pool, history.Config{FlushInterval: time.Hour, BatchSize: 9})
+	w := startWriter(t, pool, history.Config{FlushInterval: time.Hour, BatchSize: 3})
 	good1, good2, bad := record("g1", day0, 2, 0), record("g2", day0, 2, 0), record("bad", day0, 2, 0)
 	bad.Result.Results[0].Violations[0].Message = "nul \x00 here"
 	var chans []<-chan error
@@ -477,10 +482,187 @@ func TestBadRecordAlone(t *testing.T) {
 			t.Errorf("record %d: %v", i, err)
 		}
 	}
-	if n := count(t, pool, "true"); n != 6 {
-		t.Errorf("%d rows, want 6", n)
+	if n := count(t, pool, "true"); n != 2 {
+		t.Errorf("%d rows, want 2", n)
 	}
 	if ok, why := w.Healthy(); !ok {
 		t.Errorf("unhealthy after a refused record: %s", why)
+	}
+}
+
+// TestRedeliveryEvaluatedDifferently: a redelivery that evaluated
+// differently (other constraints violated, other totals) under the same
+// key writes nothing: the record stays exactly the first attempt's, never
+// a mix of the two. Sequentially, and with both copies in one batch.
+func TestRedeliveryEvaluatedDifferently(t *testing.T) {
+	_, pool := setup(t)
+	second := func(id string) history.Record {
+		rec := record(id, day0, 5, 0)
+		rec.Result.Totals.Objective = 99_000_000
+		rec.Result.Changes = nil
+		return rec
+	}
+	check := func(t *testing.T, first history.Record) {
+		t.Helper()
+		got, err := history.Rebuild(context.Background(), pool, first.Result.RequestID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := violatedPart(first.Result); !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			wj, _ := json.Marshal(want)
+			t.Errorf("Rebuild mixes the attempts:\n got %s\nwant %s", g, wj)
+		}
+		if n := count(t, pool, "request_id = $1", first.Result.RequestID); n != 1 {
+			t.Errorf("%d rows, want the first attempt's 1", n)
+		}
+	}
+	t.Run("sequentially", func(t *testing.T) {
+		w := startWriter(t, pool, history.Config{})
+		first := record("differs", day0, 2, 1)
+		for _, rec := range []history.Record{first, second("differs")} {
+			if err := commit(t, w, rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, first)
+	})
+	t.Run("same batch", func(t *testing.T) {
+		w := startWriter(t, pool, history.Config{FlushInterval: time.Hour, BatchSize: 2})
+		first := record("differs-batch", day0, 2, 1)
+		var chans []<-chan error
+		for _, rec := range []history.Record{first, second("differs-batch")} {
+			ch, err := w.Submit(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chans = append(chans, ch)
+		}
+		for _, ch := range chans {
+			if err := await(t, ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, first)
+	})
+	t.Run("concurrently", func(t *testing.T) {
+		// Eight attempts that each evaluated differently, in batches
+		// flushed two at a time: exactly one of them is kept, whole.
+		w := startWriter(t, pool, history.Config{FlushInterval: time.Millisecond, BatchSize: 1})
+		var attempts []history.Record
+		for k := 1; k <= 8; k++ {
+			// Each violates a constraint of its own: any mix shows.
+			rec := record("differs-conc", day0, 1, 0)
+			rec.Result.Results[0].ConstraintID = fmt.Sprintf("x%d", k)
+			rec.Result.Totals.Objective = schemas.FixedInt(int64(k))
+			attempts = append(attempts, rec)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(attempts))
+		for _, rec := range attempts {
+			wg.Go(func() { errs <- commit(t, w, rec) })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := history.Rebuild(context.Background(), pool, "differs-conc", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := int(got.Totals.Objective / schemas.FixedInt(1))
+		if k < 1 || k > len(attempts) || !reflect.DeepEqual(got, violatedPart(attempts[k-1].Result)) {
+			g, _ := json.Marshal(got)
+			t.Fatalf("Rebuild is none of the attempts: %s", g)
+		}
+		if n := count(t, pool, "request_id = 'differs-conc'"); n != 1 {
+			t.Errorf("%d rows, want attempt %d's 1", n, k)
+		}
+	})
+}
+
+// TestSubmitOutOfWindow: a request time too far in the future, or from
+// before the retention, is refused before it reaches Postgres, so no
+// partition is ever made for it (one spoofed header once made
+// evaluation_history_p29990101, which retention never drops).
+func TestSubmitOutOfWindow(t *testing.T) {
+	_, pool := setup(t)
+	retention := 72 * time.Hour
+	w := startWriter(t, pool, history.Config{Retention: retention})
+	now := time.Now()
+	for name, ts := range map[string]time.Time{
+		"year 2999":        time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC),
+		"two days ahead":   now.Add(49 * time.Hour),
+		"before retention": now.Add(-retention - 49*time.Hour),
+		"year 1970":        time.Unix(1, 0),
+	} {
+		_, err := w.Submit(context.Background(), record("far-"+name, ts, 1, 0))
+		if !errors.Is(err, history.ErrInvalidRecord) || !strings.Contains(err.Error(), "request time") {
+			t.Errorf("%s: Submit = %v, want ErrInvalidRecord naming the request time", name, err)
+		}
+		if n := count(t, pool, "true"); n != 0 {
+			t.Fatalf("%s: %d rows written", name, n)
+		}
+		var exists bool
+		if err := pool.QueryRow(context.Background(), `SELECT to_regclass($1) IS NOT NULL`,
+			history.PartitionName(ts)).Scan(&exists); err != nil {
+			t.Fatal(err)
+		}
+		// Upkeep makes the partitions of the week ahead anyway.
+		if exists && (ts.After(now.Add(8*24*time.Hour)) || ts.Before(now.Add(-retention))) {
+			t.Errorf("%s: partition %s was created", name, history.PartitionName(ts))
+		}
+	}
+	// Within a day either side of the window is fine: clocks differ.
+	for i, ts := range []time.Time{now.Add(20 * time.Hour), now.Add(-retention - 20*time.Hour)} {
+		if err := commit(t, w, record(fmt.Sprint("near", i), ts, 1, 0)); err != nil {
+			t.Errorf("%s: %v", ts, err)
+		}
+	}
+}
+
+// TestRebuildAcrossLayouts: records written before migration 00004 (a
+// row per violated constraint) stay readable. Rolling 00004 back turns
+// the compact records into that layout, losing nothing; migrating up
+// again leaves them so, and Rebuild gives back the same results.
+func TestRebuildAcrossLayouts(t *testing.T) {
+	dsn, pool := setup(t)
+	w := startWriter(t, pool, history.Config{})
+	recs := []history.Record{record("layout-a", day0, 12, 5), record("layout-b", day0.Add(time.Hour), 0, 3)}
+	recs[1].Result.Status, recs[1].Result.Error = schemas.StatusTimeout, "evaluation took over 10s"
+	for _, rec := range recs {
+		if err := commit(t, w, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	db, err := migrations.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if down, err := migrations.Down(ctx, db); err != nil || len(down) != 1 || !strings.Contains(down[0], "00004") {
+		t.Fatalf("down: %v %v", down, err)
+	}
+	if n := count(t, pool, "request_id = 'layout-a'"); n != 13 {
+		t.Errorf("after rolling back: %d rows of layout-a, want a summary and 12 violated", n)
+	}
+	if _, err := migrations.Up(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	pool.Reset() // the column set changed under cached statements
+	for _, rec := range recs {
+		got, err := history.Rebuild(ctx, pool, rec.Result.RequestID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := violatedPart(rec.Result); !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			wj, _ := json.Marshal(want)
+			t.Errorf("Rebuild(%s) of the row-per-constraint layout:\n got %s\nwant %s", rec.Result.RequestID, g, wj)
+		}
 	}
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -17,11 +21,21 @@ import (
 // consumer.ReplayHeader.
 const ReplayHeader = "Flextime-Replay-Id"
 
-// RequestTimeHeader carries, on a replayed request, the JetStream
-// timestamp of the original (RFC 3339, nanoseconds); it matches
-// consumer.RequestTimeHeader. History keys a replay's records on it, so
-// the same replay run again, even past DEDUP_WINDOW, writes nothing new.
+// ReplaySeqHeader carries, on a replayed request, the original's stream
+// sequence in FLEXTIME_EVAL; it matches consumer.ReplaySeqHeader. The
+// consumer reads the original back, checks that it is the same request
+// and keys history on its timestamp, so the same replay run again, even
+// past DEDUP_WINDOW, writes nothing new. No header is trusted: a replay
+// whose original does not match is dead-lettered.
+const ReplaySeqHeader = "Flextime-Replay-Seq"
+
+// RequestTimeHeader is no longer sent nor read: the original's time
+// comes from the stream, by ReplaySeqHeader. It matches
+// consumer.RequestTimeHeader.
 const RequestTimeHeader = "Flextime-Request-Time"
+
+// maxReplayID is the longest replay id the consumers take, in bytes.
+const maxReplayID = 128
 
 // ReplayOptions select what Replay re-publishes.
 type ReplayOptions struct {
@@ -44,14 +58,32 @@ type ReplayOptions struct {
 // ErrNoReplayID is returned by Replay without a replay id.
 var ErrNoReplayID = errors.New("a replay needs a replay id")
 
+// ErrBadReplayID is returned by Replay for a replay id the consumers
+// would refuse: over 128 bytes, not UTF-8, or with control characters.
+var ErrBadReplayID = errors.New("replay id must be at most 128 bytes of UTF-8 without control characters")
+
+// CheckReplayID returns an error wrapping ErrBadReplayID for an id the
+// consumers would dead-letter every replayed request of, and
+// ErrNoReplayID for "".
+func CheckReplayID(id string) error {
+	switch {
+	case id == "":
+		return ErrNoReplayID
+	case len(id) > maxReplayID || !utf8.ValidString(id) || strings.ContainsFunc(id, unicode.IsControl):
+		return fmt.Errorf("%w: %q", ErrBadReplayID, id)
+	}
+	return nil
+}
+
 // Replay re-publishes the requests of FLEXTIME_EVAL that o selects, each
-// with header Flextime-Replay-Id and Nats-Msg-Id request_id/replay_id, so
+// with headers Flextime-Replay-Id, Flextime-Replay-Seq (the original's
+// stream sequence) and Nats-Msg-Id request_id/replay_id, so
 // the consumers evaluate them again under today's constraints and code and
 // publish results that carry the replay id. Requests that were themselves
 // replays are skipped. It returns how many it published.
 func Replay(ctx context.Context, js jetstream.JetStream, c *Client, o ReplayOptions) (int, error) {
-	if o.ReplayID == "" {
-		return 0, ErrNoReplayID
+	if err := CheckReplayID(o.ReplayID); err != nil {
+		return 0, err
 	}
 	subject := "flextime.eval.>"
 	if o.Sport != "" {
@@ -107,7 +139,7 @@ func Replay(ctx context.Context, js jetstream.JetStream, c *Client, o ReplayOpti
 			m := nats.NewMsg(msg.Subject())
 			m.Data = msg.Data()
 			m.Header.Set(ReplayHeader, o.ReplayID)
-			m.Header.Set(RequestTimeHeader, md.Timestamp.UTC().Format(time.RFC3339Nano))
+			m.Header.Set(ReplaySeqHeader, strconv.FormatUint(md.Sequence.Stream, 10))
 			m.Header.Set(jetstream.MsgIDHeader, id+"/"+o.ReplayID)
 			if err := c.publishMsg(ctx, m); err != nil {
 				return n, err
