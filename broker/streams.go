@@ -148,9 +148,9 @@ func ApplyStreams(ctx context.Context, js jetstream.JetStream, o StreamOptions) 
 				}
 			}
 		}
-		return nil, fmt.Errorf("STREAM_MAX_BYTES=%d x %d streams x %d replicas needs %s, more than the NATS server's JetStream store has free: "+
+		return nil, fmt.Errorf("STREAM_MAX_BYTES=%s x %d streams x %d replicas needs %s, more than the NATS server's JetStream store has free: "+
 			"lower STREAM_MAX_BYTES or give JetStream more storage (NATS_MAX_STORE for the embedded server); "+
-			"no stream was created (%v): %w", o.MaxBytes, len(cfgs), max(o.Replicas, 1),
+			"no stream was created (%v): %w", sizeOf(o.MaxBytes), len(cfgs), max(o.Replicas, 1),
 			sizeOf(o.MaxBytes*int64(len(cfgs)*max(o.Replicas, 1))), err, ErrStoreTooSmall)
 	}
 	return changes, err
@@ -195,9 +195,9 @@ func checkStore(ctx context.Context, js jetstream.JetStream, cfgs []jetstream.St
 		}
 		free := lim.bytes - reserved + held
 		if need > free {
-			return fmt.Errorf("STREAM_MAX_BYTES=%d x %d streams x %d replicas needs %s, but %s is %s with %s reserved by other streams: "+
+			return fmt.Errorf("STREAM_MAX_BYTES=%s x %d streams x %d replicas needs %s, but %s is %s with %s reserved by other streams: "+
 				"lower STREAM_MAX_BYTES or give JetStream more storage (NATS_MAX_STORE for the embedded server): %w",
-				o.MaxBytes, len(cfgs), max(o.Replicas, 1), sizeOf(need), lim.what, sizeOf(lim.bytes),
+				sizeOf(o.MaxBytes), len(cfgs), max(o.Replicas, 1), sizeOf(need), lim.what, sizeOf(lim.bytes),
 				sizeOf(max(reserved-held, 0)), ErrStoreTooSmall)
 		}
 	}
