@@ -2,10 +2,14 @@ package broker
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/flextime/flextime/internal/natstest"
@@ -93,4 +97,54 @@ func TestApplyStreamsReplicasNeedCluster(t *testing.T) {
 			t.Errorf("%s has %d replicas, want 3", c.Name, c.Replicas)
 		}
 	}
+}
+
+// TestApplyStreamsAccountLimit: on a server that gives the account a
+// JetStream storage limit (as operators and NGS do), the limit the server
+// reports is checked before anything is made.
+func TestApplyStreamsAccountLimit(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "server.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(`
+listen: "127.0.0.1:-1"
+jetstream: {store_dir: %q}
+accounts: {
+  A: {jetstream: {max_file: 10M, max_mem: 1M}, users: [{user: a, password: a}]}
+}
+`, filepath.Join(dir, "js"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.NoLog, opts.NoSigs = true, true
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server not ready")
+	}
+	u := strings.Replace(srv.ClientURL(), "nats://", "nats://a:a@", 1)
+	nc, js, err := Connect(t.Context(), ConnectOptions{URL: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	o := DefaultStreamOptions()
+	o.MaxBytes = 4 << 20
+	_, err = ApplyStreams(t.Context(), js, o)
+	if !errors.Is(err, ErrStoreTooSmall) || !strings.Contains(err.Error(), "account") ||
+		!strings.Contains(err.Error(), "12MiB") {
+		t.Fatalf("ApplyStreams: %v, want ErrStoreTooSmall naming the account's limit and 12MiB", err)
+	}
+	if names := streamNames(t, js); len(names) != 0 {
+		t.Errorf("streams left behind: %v", names)
+	}
+	o.MaxBytes = 3 << 20
+	wantActions(t, actions(t, js, o), StreamCreated)
+	wantActions(t, actions(t, js, o), StreamUnchanged)
 }
