@@ -185,14 +185,25 @@ func checkStore(ctx context.Context, js jetstream.JetStream, cfgs []jetstream.St
 			return fmt.Errorf("reading stream %s: %w", c.Name, err)
 		}
 	}
-	reserved := int64(info.ReservedStore)
-	for _, lim := range []struct {
-		what  string
-		bytes int64
-	}{{"the account's JetStream storage limit", info.Limits.MaxStore}, {"the JetStream store", o.StoreLimit}} {
+	type limit struct {
+		what            string
+		bytes, reserved int64
+	}
+	limits := []limit{
+		{"the account's JetStream storage limit", info.Limits.MaxStore, int64(info.ReservedStore)},
+		{"the JetStream store", o.StoreLimit, int64(info.ReservedStore)},
+	}
+	// An account with tiered limits (per replica count) has them here
+	// instead, with -1 above.
+	tier := fmt.Sprintf("R%d", max(o.Replicas, 1))
+	if t, ok := info.Tiers[tier]; ok {
+		limits = append(limits, limit{"the account's " + tier + " JetStream storage limit", t.Limits.MaxStore, int64(t.ReservedStore)})
+	}
+	for _, lim := range limits {
 		if lim.bytes <= 0 {
 			continue // unlimited, or not known here
 		}
+		reserved := lim.reserved
 		free := lim.bytes - reserved + held
 		if need > free {
 			return fmt.Errorf("STREAM_MAX_BYTES=%s x %d streams x %d replicas needs %s, but %s is %s with %s reserved by other streams: "+
