@@ -207,7 +207,7 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 		}
 	}()
 	svc.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	met := newServiceMetrics(svc.reg)
+	svcMet := newServiceMetrics(svc.reg)
 
 	svc.url = o.natsURL
 	if svc.url == "" {
@@ -256,9 +256,9 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 	}
 	var bg context.Context
 	bg, svc.stop = context.WithCancel(context.WithoutCancel(ctx))
-	svc.reloader = newReloader(svc.src, log, dbTimeout(o.db), met.Reloads)
+	svc.reloader = newReloader(svc.src, log, dbTimeout(o.db), svcMet.Reloads)
 	go svc.reloader.run(bg)
-	consMet := consumer.NewMetrics(svc.reg)
+	met := consumer.NewMetrics(svc.reg)
 	svc.cache, svc.rdb, err = newCache(o.cfg, log, svc.reg)
 	if err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 		}
 		cancel()
 	}
-	opts = append(opts, consumer.WithLogger(log), consumer.WithMetrics(consMet), consumer.WithCache(svc.cache))
+	opts = append(opts, consumer.WithLogger(log), consumer.WithMetrics(met), consumer.WithCache(svc.cache))
 	svc.cons, err = consumer.New(svc.js, svc.src, o.consumer, opts...)
 	if err != nil {
 		return nil, usagef("%v", err)
