@@ -35,7 +35,9 @@
 //	}
 //	defer nc.Drain()
 //
-//	changes, err := broker.ApplyStreams(ctx, js, broker.DefaultStreamOptions())
+//	o := broker.DefaultStreamOptions()
+//	o.StoreLimit = emb.MaxStore() // the server does not tell clients
+//	changes, err := broker.ApplyStreams(ctx, js, o)
 //	if err != nil {
 //		return err
 //	}
@@ -44,6 +46,21 @@
 //	}
 //	_, err = js.Publish(ctx, broker.EvalSubject("mbb", "big12-mbb-2025-26"), body, jetstream.WithMsgID(requestID))
 //
-// The streams use only settings nats-server 2.9 knows, so an old server
-// given as NATS_URL works too.
+// Before consuming, check the server: nats-server older than
+// MinServerVersion (2.10.23) ignores TermWithReason and redelivers every
+// dead letter forever, so serve refuses it:
+//
+//	if err := broker.CheckServerVersion(nc); err != nil {
+//		return usage(err) // names the server's version and the minimum
+//	}
+//
+// ApplyStreams refuses, before making anything, streams whose
+// STREAM_MAX_BYTES x replicas do not fit the JetStream store
+// (ErrStoreTooSmall) and replicas on a server outside a cluster
+// (ErrNotClustered). The embedded server syncs every write to disk unless
+// EmbeddedOptions.SyncInterval relaxes it.
+//
+// The stream configurations use only settings nats-server 2.9 knows, so
+// `flextime streams apply` works on an old server too; consuming from one
+// does not.
 package broker

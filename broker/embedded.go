@@ -36,6 +36,18 @@ type EmbeddedOptions struct {
 	// DefaultDataDir. It is created if missing, and what it holds survives
 	// a restart.
 	DataDir string
+	// SyncInterval is how often JetStream flushes its files to disk
+	// (NATS_SYNC_INTERVAL). Zero, the default, syncs every write before it
+	// is acknowledged (nats-server's sync_interval: always), as the Jepsen
+	// NATS 2.12.1 report (2025) advises: with the server's own default of
+	// two minutes, a power loss or kernel crash loses the acknowledged
+	// messages of up to the last two minutes. A positive interval trades
+	// that window for publish throughput (docs/benchmarks.md).
+	SyncInterval time.Duration
+	// MaxStore caps the bytes JetStream may store under DataDir
+	// (NATS_MAX_STORE); zero leaves nats-server's default, three quarters
+	// of the free disk. The streams' STREAM_MAX_BYTES must fit in it.
+	MaxStore int64
 	// Logger receives a line when the server is ready, and the server's
 	// own warnings and errors (its notices at debug). Nil keeps the server
 	// silent: it never writes to stdout or stderr.
@@ -75,14 +87,23 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("%w: DATA_DIR %s: %v", ErrInvalidOption, o.DataDir, err)
 	}
+	if o.SyncInterval < 0 {
+		return nil, fmt.Errorf("%w: NATS_SYNC_INTERVAL must be always or a positive duration, got %s", ErrInvalidOption, o.SyncInterval)
+	}
+	if o.MaxStore < 0 {
+		return nil, fmt.Errorf("%w: NATS_MAX_STORE must be positive, got %d", ErrInvalidOption, o.MaxStore)
+	}
 	srv, err := server.NewServer(&server.Options{
-		ServerName: "flextime-embedded",
-		Host:       host,
-		Port:       port,
-		JetStream:  true,
-		StoreDir:   o.DataDir,
-		NoSigs:     true, // the program owns its signals
-		NoLog:      true, // logs go through the bridge below, or nowhere
+		ServerName:        "flextime-embedded",
+		Host:              host,
+		Port:              port,
+		JetStream:         true,
+		StoreDir:          o.DataDir,
+		SyncAlways:        o.SyncInterval == 0,
+		SyncInterval:      o.SyncInterval,
+		JetStreamMaxStore: o.MaxStore,
+		NoSigs:            true, // the program owns its signals
+		NoLog:             true, // logs go through the bridge below, or nowhere
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: embedded NATS server: %v", ErrInvalidOption, err)
@@ -101,7 +122,12 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		return nil, err
 	}
 	if o.Logger != nil {
-		o.Logger.Info("embedded NATS server ready", "url", srv.ClientURL(), "data_dir", o.DataDir)
+		sync := "always"
+		if o.SyncInterval > 0 {
+			sync = o.SyncInterval.String()
+		}
+		o.Logger.Info("embedded NATS server ready", "url", srv.ClientURL(), "data_dir", o.DataDir,
+			"sync_interval", sync, "max_store", srv.JetStreamConfig().MaxStore)
 	}
 	return &Embedded{srv: srv}, nil
 }
@@ -163,6 +189,16 @@ func waitReady(srv *server.Server, fatal <-chan string, listen string) error {
 // ClientURL returns the URL clients connect to, such as
 // nats://127.0.0.1:14222, with the actual port when Listen asked for 0.
 func (e *Embedded) ClientURL() string { return e.srv.ClientURL() }
+
+// MaxStore returns the bytes JetStream may store: EmbeddedOptions.MaxStore,
+// or the server's default when that was zero. Give it to
+// StreamOptions.StoreLimit, since the server does not tell clients.
+func (e *Embedded) MaxStore() int64 {
+	if c := e.srv.JetStreamConfig(); c != nil {
+		return c.MaxStore
+	}
+	return 0
+}
 
 // Server returns the underlying server, for monitoring or tests.
 func (e *Embedded) Server() *server.Server { return e.srv }

@@ -186,3 +186,23 @@ func TestEmbeddedLogs(t *testing.T) {
 		t.Errorf("server notices logged at info:\n%s", out)
 	}
 }
+
+// TestEmbeddedSyncsEveryWrite: by default the embedded server syncs each
+// write before acknowledging it (the Jepsen NATS 2.12.1 advice); an
+// interval relaxes that.
+func TestEmbeddedSyncsEveryWrite(t *testing.T) {
+	emb := startEmbedded(t, EmbeddedOptions{Listen: "127.0.0.1:0", DataDir: t.TempDir()})
+	if c := emb.Server().JetStreamConfig(); !c.SyncAlways {
+		t.Errorf("default: SyncAlways is off (sync interval %s)", c.SyncInterval)
+	}
+	emb = startEmbedded(t, EmbeddedOptions{Listen: "127.0.0.1:0", DataDir: t.TempDir(), SyncInterval: 2 * time.Minute})
+	if c := emb.Server().JetStreamConfig(); c.SyncAlways || c.SyncInterval != 2*time.Minute {
+		t.Errorf("SyncInterval 2m: SyncAlways %v, interval %s", c.SyncAlways, c.SyncInterval)
+	}
+	for _, o := range []EmbeddedOptions{{SyncInterval: -time.Second}, {MaxStore: -1}} {
+		o.Listen, o.DataDir = "127.0.0.1:0", t.TempDir()
+		if _, err := StartEmbedded(o); !errors.Is(err, ErrInvalidOption) {
+			t.Errorf("StartEmbedded(%+v): %v, want ErrInvalidOption", o, err)
+		}
+	}
+}

@@ -22,8 +22,15 @@ type StreamOptions struct {
 	// DedupWindow is how long a Nats-Msg-Id is remembered, so a request
 	// or result published twice within it is stored once (DEDUP_WINDOW).
 	DedupWindow time.Duration
-	// Replicas per stream, for a cluster: 1 to 5.
+	// Replicas per stream (STREAM_REPLICAS): 1 to 5. More than one needs
+	// a JetStream cluster of at least that many servers; R3 is the usual
+	// choice there, surviving the loss of one server.
 	Replicas int
+	// StoreLimit is the JetStream storage the streams may reserve when
+	// the server does not say (it tells clients only of account limits,
+	// not of its own max store): the embedded server's MaxStore. Zero
+	// means unknown; the account's limit, when it has one, applies too.
+	StoreLimit int64
 }
 
 // maxReplicas is JetStream's limit.
@@ -54,7 +61,9 @@ func (o StreamOptions) Validate() error {
 		// The server refuses it too, with a less helpful message.
 		return fmt.Errorf("%w: DEDUP_WINDOW (%s) must not exceed STREAM_MAX_AGE (%s)", ErrInvalidOption, o.DedupWindow, o.MaxAge)
 	case o.Replicas < 1 || o.Replicas > maxReplicas:
-		return fmt.Errorf("%w: stream replicas must be 1 to %d, got %d", ErrInvalidOption, maxReplicas, o.Replicas)
+		return fmt.Errorf("%w: STREAM_REPLICAS must be 1 to %d, got %d", ErrInvalidOption, maxReplicas, o.Replicas)
+	case o.StoreLimit < 0:
+		return fmt.Errorf("%w: the store limit must not be negative, got %d", ErrInvalidOption, o.StoreLimit)
 	}
 	return nil
 }
@@ -108,11 +117,123 @@ type StreamChange struct {
 // idempotent: run again with the same o, it reports every stream
 // unchanged. Invalid options return an error wrapping ErrInvalidOption
 // before anything is sent.
+//
+// It changes nothing when the streams cannot all work: more than one
+// replica on a server outside a cluster is an error wrapping
+// ErrNotClustered, and streams whose STREAM_MAX_BYTES x replicas do not
+// fit in the JetStream store (o.StoreLimit, or the account's limit) one
+// wrapping ErrStoreTooSmall, with the need and the store in its text.
 func ApplyStreams(ctx context.Context, js jetstream.JetStream, o StreamOptions) ([]StreamChange, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return ApplyStreamConfigs(ctx, js, StreamConfigs(o))
+	cfgs := StreamConfigs(o)
+	if o.Replicas > 1 && js.Conn().ConnectedClusterName() == "" {
+		return nil, fmt.Errorf("STREAM_REPLICAS=%d, but the NATS server at %s is not in a cluster: "+
+			"use 1, or a cluster of at least %d servers: %w",
+			o.Replicas, js.Conn().ConnectedUrlRedacted(), o.Replicas, ErrNotClustered)
+	}
+	if err := checkStore(ctx, js, cfgs, o); err != nil {
+		return nil, err
+	}
+	changes, err := ApplyStreamConfigs(ctx, js, cfgs)
+	if err != nil && refusedForSpace(err) {
+		// The server's own store limit, which it does not tell clients,
+		// refused a stream: take back the ones this call created, so the
+		// next start finds nothing half made.
+		for _, c := range changes {
+			if c.Action == StreamCreated {
+				if derr := js.DeleteStream(ctx, c.Stream); derr != nil {
+					err = fmt.Errorf("%w (and removing stream %s again failed: %v)", err, c.Stream, derr)
+				}
+			}
+		}
+		return nil, fmt.Errorf("STREAM_MAX_BYTES=%s x %d streams x %d replicas needs %s, more than the NATS server's JetStream store has free: "+
+			"lower STREAM_MAX_BYTES or give JetStream more storage (NATS_MAX_STORE for the embedded server); "+
+			"no stream was created (%v): %w", sizeOf(o.MaxBytes), len(cfgs), max(o.Replicas, 1),
+			sizeOf(o.MaxBytes*int64(len(cfgs)*max(o.Replicas, 1))), err, ErrStoreTooSmall)
+	}
+	return changes, err
+}
+
+// refusedForSpace reports whether the server refused a stream for want of
+// storage: JetStream's "insufficient resources" (10023) and "insufficient
+// storage resources available" (10047).
+func refusedForSpace(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == 10023 || apiErr.ErrorCode == 10047)
+}
+
+// checkStore refuses streams that cannot all reserve their MaxBytes: the
+// server would create the first and refuse the next, leaving them half
+// made with an error that names neither the setting nor the sizes. The
+// streams' current reservations count as free, since an update replaces
+// them.
+func checkStore(ctx context.Context, js jetstream.JetStream, cfgs []jetstream.StreamConfig, o StreamOptions) error {
+	info, err := js.AccountInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the JetStream account limits: %w", err)
+	}
+	var need, held int64
+	for _, c := range cfgs {
+		need += reservation(c)
+		s, err := js.Stream(ctx, c.Name)
+		switch {
+		case err == nil:
+			held += reservation(s.CachedInfo().Config)
+		case !errors.Is(err, jetstream.ErrStreamNotFound):
+			return fmt.Errorf("reading stream %s: %w", c.Name, err)
+		}
+	}
+	type limit struct {
+		what            string
+		bytes, reserved int64
+	}
+	limits := []limit{
+		{"the account's JetStream storage limit", info.Limits.MaxStore, int64(info.ReservedStore)},
+		{"the JetStream store", o.StoreLimit, int64(info.ReservedStore)},
+	}
+	// An account with tiered limits (per replica count) has them here
+	// instead, with -1 above.
+	tier := fmt.Sprintf("R%d", max(o.Replicas, 1))
+	if t, ok := info.Tiers[tier]; ok {
+		limits = append(limits, limit{"the account's " + tier + " JetStream storage limit", t.Limits.MaxStore, int64(t.ReservedStore)})
+	}
+	for _, lim := range limits {
+		if lim.bytes <= 0 {
+			continue // unlimited, or not known here
+		}
+		reserved := lim.reserved
+		free := lim.bytes - reserved + held
+		if need > free {
+			return fmt.Errorf("STREAM_MAX_BYTES=%s x %d streams x %d replicas needs %s, but %s is %s with %s reserved by other streams: "+
+				"lower STREAM_MAX_BYTES or give JetStream more storage (NATS_MAX_STORE for the embedded server): %w",
+				sizeOf(o.MaxBytes), len(cfgs), max(o.Replicas, 1), sizeOf(need), lim.what, sizeOf(lim.bytes),
+				sizeOf(max(reserved-held, 0)), ErrStoreTooSmall)
+		}
+	}
+	return nil
+}
+
+// reservation is what a stream reserves in the file store: its size cap
+// on each replica. A stream without a cap reserves nothing.
+func reservation(c jetstream.StreamConfig) int64 {
+	if c.Storage != jetstream.FileStorage || c.MaxBytes <= 0 {
+		return 0
+	}
+	return c.MaxBytes * int64(max(c.Replicas, 1))
+}
+
+// sizeOf writes n bytes for an operator: in GiB or MiB when it is a whole
+// number of them, with the byte count otherwise.
+func sizeOf(n int64) string {
+	switch {
+	case n > 0 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n > 0 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // ApplyStreamConfigs is ApplyStreams for any stream configurations, such

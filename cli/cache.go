@@ -66,6 +66,9 @@ func newCache(cfg *config, log *slog.Logger, reg prometheus.Registerer) (*cache.
 	if err != nil {
 		return nil, nil, err
 	}
+	if rdb != nil {
+		routeRedisLog(log)
+	}
 	ttl, err := cfg.duration("CACHE_TTL")
 	if err != nil {
 		return nil, nil, err

@@ -163,7 +163,7 @@ func openDatabase(ctx context.Context, log *slog.Logger, o *dbOptions, reg prome
 			log.Error("history writer", "error", err)
 		}
 	}()
-	registerHistoryMetrics(reg, w)
+	newHistoryMetrics(reg, w)
 	return db, nil
 }
 
@@ -182,27 +182,6 @@ func (db *database) healthy() (bool, string) {
 		return false, "Postgres does not take history rows: " + why
 	}
 	return true, ""
-}
-
-func registerHistoryMetrics(reg prometheus.Registerer, w *history.Writer) {
-	counter := func(name, help string, v interface{ Load() int64 }) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
-			func() float64 { return float64(v.Load()) })
-	}
-	reg.MustRegister(
-		counter("flextime_history_rows_written_total", "History rows inserted (a redelivery's rows are not).", &w.RowsWritten),
-		counter("flextime_history_records_total", "Evaluations committed to history.", &w.Records),
-		counter("flextime_history_batches_total", "History batches committed.", &w.Batches),
-		counter("flextime_history_failures_total", "History batches that failed.", &w.Failures),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "flextime_history_healthy", Help: "1 while Postgres takes history rows.",
-		}, func() float64 {
-			if ok, _ := w.Healthy(); ok {
-				return 1
-			}
-			return 0
-		}),
-	)
 }
 
 // constraintSource is where serve's constraints come from: the file of
@@ -250,14 +229,10 @@ type reloader struct {
 	lastErr error
 }
 
-func newReloader(src constraintSource, log *slog.Logger, timeout time.Duration, reg prometheus.Registerer) *reloader {
-	r := &reloader{src: src, log: log, timeout: timeout, kick: make(chan string, 1),
-		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "flextime_constraint_reloads_total",
-			Help: "Constraint reloads, by result (ok or error).",
-		}, []string{"result"})}
-	reg.MustRegister(r.reloads)
-	return r
+// newReloader makes a reloader counting its reloads in reloads
+// (serviceMetrics.Reloads).
+func newReloader(src constraintSource, log *slog.Logger, timeout time.Duration, reloads *prometheus.CounterVec) *reloader {
+	return &reloader{src: src, log: log, timeout: timeout, kick: make(chan string, 1), reloads: reloads}
 }
 
 // trigger asks for a reload; triggers that arrive while one is pending

@@ -91,6 +91,8 @@ type service struct {
 type serviceOptions struct {
 	natsURL, creds, listen, dataDir string
 	port                            int
+	syncInterval                    time.Duration // 0: sync every write
+	maxStore                        int64         // 0: the server's default
 	streams                         broker.StreamOptions
 	consumer                        consumer.Config
 	db                              *dbOptions
@@ -113,6 +115,9 @@ func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
 		return o, err
 	}
 	if o.streams.DedupWindow, err = cfg.duration("DEDUP_WINDOW"); err != nil {
+		return o, err
+	}
+	if err := readBrokerOptions(cfg, &o); err != nil {
 		return o, err
 	}
 	if err := o.streams.Validate(); err != nil {
@@ -206,10 +211,13 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 		}
 	}()
 	svc.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	svcMet := newServiceMetrics(svc.reg)
 
 	svc.url = o.natsURL
 	if svc.url == "" {
-		svc.emb, err = broker.StartEmbedded(broker.EmbeddedOptions{Listen: o.listen, DataDir: o.dataDir, Logger: log})
+		eo := o.embeddedOptions()
+		eo.Logger = log
+		svc.emb, err = broker.StartEmbedded(eo)
 		if err != nil {
 			if errors.Is(err, broker.ErrListenInUse) || errors.Is(err, broker.ErrInvalidOption) {
 				return nil, usagef("NATS_LISTEN: %v", err)
@@ -217,12 +225,21 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 			return nil, fmt.Errorf("starting the embedded NATS server: %w", err)
 		}
 		svc.url = svc.emb.ClientURL() // StartEmbedded logs it
+		o.streams.StoreLimit = svc.emb.MaxStore()
 	}
 	svc.nc, svc.js, err = broker.Connect(ctx, broker.ConnectOptions{URL: svc.url, Creds: o.creds, Name: "flextime serve", Logger: log})
 	if err != nil {
 		return nil, err
 	}
+	// Before anything is created there: an old server would redeliver
+	// every dead letter forever.
+	if err := broker.CheckServerVersion(svc.nc); err != nil {
+		return nil, usagef("NATS_URL: %v", err)
+	}
 	changes, err := broker.ApplyStreams(ctx, svc.js, o.streams)
+	if errors.Is(err, broker.ErrStoreTooSmall) || errors.Is(err, broker.ErrNotClustered) {
+		return nil, usagef("applying streams: %v", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("applying streams: %w", err)
 	}
@@ -243,7 +260,7 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 	}
 	var bg context.Context
 	bg, svc.stop = context.WithCancel(context.WithoutCancel(ctx))
-	svc.reloader = newReloader(svc.src, log, dbTimeout(o.db), svc.reg)
+	svc.reloader = newReloader(svc.src, log, dbTimeout(o.db), svcMet.Reloads)
 	go svc.reloader.run(bg)
 	met := consumer.NewMetrics(svc.reg)
 	svc.cache, svc.rdb, err = newCache(o.cfg, log, svc.reg)

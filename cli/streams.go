@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 
 	"github.com/spf13/cobra"
 
@@ -19,7 +20,9 @@ func (a *app) streamsCommand() *cobra.Command {
 		Use:   "apply",
 		Short: "Create or update FLEXTIME_EVAL, FLEXTIME_RESULTS and FLEXTIME_DLQ",
 		Long: `apply creates the streams that do not exist and updates those whose
-settings differ (STREAM_MAX_AGE, STREAM_MAX_BYTES, DEDUP_WINDOW). It prints
+settings differ (STREAM_MAX_AGE, STREAM_MAX_BYTES, DEDUP_WINDOW,
+STREAM_REPLICAS). Streams that cannot all fit the JetStream store, or
+replicas on a server outside a cluster, are refused before anything is made. It prints
 one JSON line per stream with what it did: created, updated or unchanged.
 Running it again changes nothing. serve does the same at start.`,
 		Args: cobra.NoArgs,
@@ -36,6 +39,9 @@ Running it again changes nothing. serve does the same at start.`,
 			if o.DedupWindow, err = cfg.duration("DEDUP_WINDOW"); err != nil {
 				return err
 			}
+			if o.Replicas, err = cfg.int("STREAM_REPLICAS", 1); err != nil {
+				return err
+			}
 			if err := o.Validate(); err != nil {
 				return usagef("%v", err)
 			}
@@ -45,6 +51,9 @@ Running it again changes nothing. serve does the same at start.`,
 			}
 			defer nc.Close()
 			changes, err := broker.ApplyStreams(cmd.Context(), js, o)
+			if errors.Is(err, broker.ErrStoreTooSmall) || errors.Is(err, broker.ErrNotClustered) {
+				return usagef("%v", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -57,7 +66,7 @@ Running it again changes nothing. serve does the same at start.`,
 			return w.Flush()
 		},
 	}
-	addSettings(apply, append(clientSettings, "STREAM_MAX_AGE", "STREAM_MAX_BYTES", "DEDUP_WINDOW")...)
+	addSettings(apply, append(clientSettings, "STREAM_MAX_AGE", "STREAM_MAX_BYTES", "DEDUP_WINDOW", "STREAM_REPLICAS")...)
 	cmd.AddCommand(apply)
 	return cmd
 }

@@ -49,11 +49,20 @@ func newEnv(t testing.TB) *env {
 
 func newEnvAt(t testing.TB, url string) *env {
 	t.Helper()
+	return newEnvStreams(t, url, true)
+}
+
+// newEnvStreams is newEnvAt, applying the production streams only when
+// asked: a test on a shared server makes streams of its own.
+func newEnvStreams(t testing.TB, url string, applyStreams bool) *env {
+	t.Helper()
 	nc, js := natstest.Connect(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := broker.ApplyStreams(ctx, js, broker.DefaultStreamOptions()); err != nil {
-		t.Fatal(err)
+	if applyStreams {
+		if _, err := broker.ApplyStreams(ctx, js, broker.DefaultStreamOptions()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	schedData, consData, err := big12.Sample("mbb")
 	if err != nil {
@@ -604,31 +613,90 @@ func TestUnknownSportIsAnErrorResult(t *testing.T) {
 	}
 }
 
-// TestExternalServer runs the happy path against the machine's server when
-// NATS_URL is set. It uses its own durable and schedule id.
+// TestExternalServer runs against the machine's server when NATS_URL is
+// set. On a server older than broker.MinServerVersion (the machine's
+// Debian nats-server 2.9.10, which redelivers dead letters forever) it
+// checks that the version is refused, and makes nothing there. On a newer
+// one it runs the happy path. The server is shared: the test makes
+// streams, a durable and a schedule id of its own, on subjects only it
+// uses, and deletes what it made.
 func TestExternalServer(t *testing.T) {
-	url := natstest.ExternalURL(t)
-	e := newEnvAt(t, url)
-	cfg := fastConfig()
-	cfg.Durable = "flextime-test-" + producer.NewRequestID()
-	t.Cleanup(func() { _ = e.js.DeleteConsumer(context.Background(), broker.StreamEval, cfg.Durable) })
-	e.start(cfg, nil)
+	testSharedServer(t, natstest.ExternalURL(t))
+}
+
+// TestSharedServerInProcess runs TestExternalServer's happy path on an
+// in-process server, so it is known to work on its own streams wherever
+// NATS_URL is an old server or unset.
+func TestSharedServerInProcess(t *testing.T) {
+	url := natstest.Server(t)
+	t.Run("shared", func(t *testing.T) { testSharedServer(t, url) })
+	_, js := natstest.Connect(t, url)
+	var left []string
+	for name := range js.StreamNames(t.Context()).Name() {
+		left = append(left, name)
+	}
+	if len(left) != 0 {
+		t.Errorf("streams left on the server: %v", left)
+	}
+}
+
+func testSharedServer(t *testing.T, url string) {
+	e := newEnvStreams(t, url, false)
+	if err := broker.CheckServerVersion(e.nc); err != nil {
+		if !errors.Is(err, broker.ErrServerTooOld) || !strings.Contains(err.Error(), broker.MinServerVersion) ||
+			!strings.Contains(err.Error(), e.nc.ConnectedServerVersion()) {
+			t.Fatalf("CheckServerVersion on nats-server %s: %v", e.nc.ConnectedServerVersion(), err)
+		}
+		t.Logf("refused, as it must be: %v", err)
+		return
+	}
 	id := producer.NewRequestID()
 	r := e.request(id)
 	s := *r.Schedule
 	s.ID = "test-" + id
 	r.Schedule = &s
-	e.publish(r)
+
+	// Streams of this test's own, holding only its schedule's subjects.
+	prefix := "TEST_" + strings.ReplaceAll(id, "-", "_")
+	o := broker.DefaultStreamOptions()
+	o.MaxBytes = 1 << 20 // a shared server's disk is not ours
+	cfgs := broker.StreamConfigs(o)[:2]
+	cfgs[0].Name, cfgs[0].Subjects = prefix+"_EVAL", []string{broker.EvalSubject(s.Sport, s.ID)}
+	cfgs[1].Name, cfgs[1].Subjects = prefix+"_RESULTS", []string{broker.ResultSubject(s.Sport, s.ID)}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var got *schemas.Result
-	err := producer.Results(ctx, e.js, producer.ResultsOptions{Sport: "mbb", ScheduleID: s.ID, Follow: true},
-		func(res *schemas.Result) error {
-			got = res
-			return producer.ErrStop
+	for _, c := range cfgs {
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := e.js.DeleteStream(ctx, c.Name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+				t.Errorf("deleting %s: %v", c.Name, err)
+			}
 		})
-	if err != nil || got == nil || got.RequestID != id || got.Status != schemas.StatusOK {
-		t.Fatalf("result %+v, err %v", got, err)
+	}
+	if _, err := broker.ApplyStreamConfigs(ctx, e.js, cfgs); err != nil {
+		// The server has streams over flextime's subjects, FLEXTIME_*
+		// or another's: the test cannot have subjects of its own there.
+		t.Fatalf("making this test's streams on %s: %v", url, err)
+	}
+	cfg := fastConfig()
+	cfg.Stream, cfg.FilterSubject = cfgs[0].Name, cfgs[0].Subjects[0]
+	cfg.Durable = "flextime-test-" + id
+	t.Cleanup(func() { _ = e.js.DeleteConsumer(context.Background(), cfg.Stream, cfg.Durable) })
+	e.start(cfg, nil)
+	e.publish(r)
+
+	var got schemas.Result
+	waitFor(t, 30*time.Second, "the result", func() bool {
+		st, err := e.js.Stream(ctx, cfgs[1].Name)
+		if err != nil {
+			return false
+		}
+		m, err := st.GetLastMsgForSubject(ctx, cfgs[1].Subjects[0])
+		return err == nil && json.Unmarshal(m.Data, &got) == nil
+	})
+	if got.RequestID != id || got.Status != schemas.StatusOK {
+		t.Fatalf("result %+v", got)
 	}
 }
 

@@ -328,7 +328,7 @@ func (w *Writer) maintain(ctx context.Context) {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			w.log.Warn("history: partition upkeep failed", "err", err)
+			w.log.Warn("history: partition upkeep failed", "error", err)
 			w.setHealth(fmt.Errorf("partition upkeep: %w", err))
 		default:
 			w.forgetDays()
@@ -379,7 +379,7 @@ func (w *Writer) flush(ctx context.Context, items []*item) {
 	if isDataError(err) && len(items) > 1 {
 		// One bad record must not hold back the rest: write them one
 		// by one, so that only it fails.
-		w.log.Warn("history: batch rejected, writing its records one by one", "err", err)
+		w.log.Warn("history: batch rejected, writing its records one by one", "error", err)
 		for _, it := range items {
 			w.finish([]*item{it}, w.write(ctx, it.rows))
 		}
@@ -409,7 +409,7 @@ func (w *Writer) finish(items []*item, err error) {
 	}
 	if err != nil {
 		w.Failures.Add(1)
-		w.log.Warn("history: batch failed", "records", len(items), "err", err)
+		w.log.Warn("history: batch failed", "records", len(items), "error", err)
 		if isDataError(err) {
 			err = fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 		} else {
