@@ -42,13 +42,13 @@ type Config struct {
 	// MaxSize bounds the in-process entries (CACHE_MAX_SIZE, default
 	// 100000); TTL is both tiers' entry lifetime (CACHE_TTL, default 1h).
 	MaxSize int
+	TTL     time.Duration
 	// MaxBytes bounds the heap the cache keeps alive (CACHE_MAX_BYTES,
 	// default DefaultMaxBytes): the in-process entries with the models
 	// their states hold take seven eighths, the snapshots queued for
 	// Redis the rest. An entry is charged what its state, games and
 	// result take; a model once, while any entry holds it.
 	MaxBytes int64
-	TTL      time.Duration
 	// VerifyRate is the share of incremental evaluations also done in full
 	// and compared (CACHE_VERIFY_RATE, 0 to 1, default 0).
 	VerifyRate float64
