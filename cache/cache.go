@@ -657,3 +657,19 @@ func (f frozen) reuse() *schemas.Result {
 	cp.Changes = nil
 	return &cp
 }
+
+// Stats is what the in-process tier holds: its entries, the bytes they
+// and their models are charged, the distinct models, and how many
+// entries were evicted to stay within the bounds.
+type Stats struct {
+	Entries int
+	Bytes   int64
+	Models  int
+	Evicted uint64
+}
+
+// Stats returns the in-process tier's figures.
+func (c *Cache) Stats() Stats {
+	n, b, m, e := c.local.stats()
+	return Stats{Entries: n, Bytes: b, Models: m, Evicted: e}
+}

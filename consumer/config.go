@@ -50,6 +50,14 @@ type Config struct {
 	// FetchWait is how long one pull waits for messages (default 1s). It
 	// bounds how long a stop waits for the fetch loop.
 	FetchWait time.Duration
+	// ModelBytes bounds the compiled models kept for reuse
+	// (MODEL_CACHE_BYTES, default DefaultModelBytes); at most 256 are
+	// kept whatever their size.
+	ModelBytes int64
+	// MaxMetricSeries bounds the children of constraint_evaluations_total
+	// (MAX_METRIC_SERIES, default 10000, two per constraint); past it
+	// evaluations count under constraint_id "other".
+	MaxMetricSeries int
 }
 
 func (c *Config) setDefaults() {
@@ -98,6 +106,12 @@ func (c *Config) setDefaults() {
 	if c.FetchWait == 0 {
 		c.FetchWait = time.Second
 	}
+	if c.ModelBytes == 0 {
+		c.ModelBytes = DefaultModelBytes
+	}
+	if c.MaxMetricSeries == 0 {
+		c.MaxMetricSeries = 10000
+	}
 }
 
 // Validate fills in defaults and checks the settings. Errors wrap
@@ -120,6 +134,10 @@ func (c *Config) Validate() error {
 	case c.AckWait <= c.EvalTimeout+c.PublishTimeout+c.HistoryTimeout:
 		return bad("ACK_WAIT (%s) must exceed EVALUATION_TIMEOUT (%s) plus the publish (%s) and history (%s) timeouts, or messages are redelivered while still in hand",
 			c.AckWait, c.EvalTimeout, c.PublishTimeout, c.HistoryTimeout)
+	case c.ModelBytes < 0:
+		return bad("MODEL_CACHE_BYTES must be positive, got %d", c.ModelBytes)
+	case c.MaxMetricSeries < 2:
+		return bad("MAX_METRIC_SERIES must be at least 2 (one constraint's two results), got %d", c.MaxMetricSeries)
 	case c.RetryInitial <= 0 || c.RetryMax < c.RetryInitial:
 		return bad("retry delays must satisfy 0 < initial (%s) <= max (%s)", c.RetryInitial, c.RetryMax)
 	}

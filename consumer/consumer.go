@@ -110,7 +110,7 @@ func New(js jetstream.JetStream, src ConstraintSource, cfg Config, opts ...Optio
 		c.met = NewMetrics(nil)
 	}
 	c.br = newBreaker(c.policy)
-	c.models = newModels(256, c.met)
+	c.models = newModels(maxModels, cfg.ModelBytes, c.met, cfg.MaxMetricSeries)
 	c.pending = make(chan pendingAck, cfg.MaxInFlight)
 	c.tokens = make(chan struct{}, cfg.Workers)
 	return c, nil
