@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -110,6 +111,7 @@ type Cache struct {
 	warnMu   sync.Mutex
 	lastWarn time.Time
 
+	sizes     modelSizes
 	closeOnce sync.Once
 	counts    sync.Map // Outcome -> *atomic.Uint64
 }
@@ -273,11 +275,38 @@ func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Se
 	kept := *res
 	mb, ok := c.local.modelBytes(m)
 	if !ok {
-		mb = memsize.Of(m)
+		mb = c.sizes.of(m)
 	}
 	c.local.put(key, &entry{state: st, hash: hash, all: all, result: frozen{&kept}, games: slices.Clone(s.Games), gen: gen}, mb)
 	c.store(key, s, hash, all, gen, st, res)
 	return res, outcome, nil
+}
+
+// modelSizes remembers what the last models measured, without keeping
+// them alive: walking a model of 1,449 constraints takes milliseconds,
+// and a model whose entries were all evicted is charged again on the next
+// put.
+type modelSizes struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[evaluator.Model]]int64
+}
+
+func (s *modelSizes) of(m *evaluator.Model) int64 {
+	k := weak.Make(m)
+	s.mu.Lock()
+	n, ok := s.m[k]
+	s.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = memsize.Of(m)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil || len(s.m) >= 64 {
+		s.m = map[weak.Pointer[evaluator.Model]]int64{} // bounded; the dead go with the rest
+	}
+	s.m[k] = n
+	return n
 }
 
 // fresh reports whether the local entry is at least as new as the
