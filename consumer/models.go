@@ -39,6 +39,10 @@ type models struct {
 	ll       *list.List // of *modelEntry, most recent first
 	byKey    map[modelKey]*list.Element
 	series   *series
+	// base is, per sport, the Base of the newest set compiled: when a
+	// sport's constraints are replaced, the models of the old set go at
+	// once, and with them the series of constraints no set has now.
+	base map[string]string
 }
 
 // modelKey names a model: the set's identifier, the sport, and a hash of
@@ -50,6 +54,7 @@ type modelKey struct {
 
 type modelEntry struct {
 	key    modelKey
+	base   string // the set's Base
 	model  *evaluator.Model
 	bytes  int64
 	states sync.Pool
@@ -62,7 +67,7 @@ type modelEntry struct {
 
 func newModels(max int, maxBytes int64, met *Metrics, maxSeries int) *models {
 	return &models{max: max, maxBytes: maxBytes, ll: list.New(), byKey: map[modelKey]*list.Element{},
-		series: newSeries(met.Evaluations, maxSeries)}
+		series: newSeries(met.Evaluations, maxSeries), base: map[string]string{}}
 }
 
 var frameSeed = maphash.MakeSeed()
@@ -134,7 +139,7 @@ func (ms *models) get(set *store.Set, s *schemas.Schedule) (*modelEntry, error) 
 		return nil, err
 	}
 	// The documents are the store's; the model's own tables are charged.
-	e := &modelEntry{key: key, model: m, bytes: memsize.Of(m, set.Docs)}
+	e := &modelEntry{key: key, base: set.Base, model: m, bytes: memsize.Of(m, set.Docs)}
 	e.index = make(map[string]int, len(m.Constraints))
 	ids := make([]string, len(m.Constraints))
 	for i := range m.Constraints {
@@ -153,6 +158,10 @@ func (ms *models) get(set *store.Set, s *schemas.Schedule) (*modelEntry, error) 
 		}
 		ms.removeLocked(el)
 	}
+	if old, ok := ms.base[s.Sport]; ok && old != set.Base && set.Base != "" {
+		ms.dropSportLocked(s.Sport, set.Base)
+	}
+	ms.base[s.Sport] = set.Base
 	// Evict down to the bounds first, so that the new model's metric
 	// series take the room the evicted ones leave. The new model stays
 	// even when it is larger than the budget alone: the evaluation needs
@@ -164,6 +173,19 @@ func (ms *models) get(set *store.Set, s *schemas.Schedule) (*modelEntry, error) 
 	ms.byKey[key] = ms.ll.PushFront(e)
 	ms.bytes += e.bytes
 	return e, nil
+}
+
+// dropSportLocked drops the models of sport compiled from any set but
+// base: the sport's constraints were replaced, so nothing will ask for
+// them again.
+func (ms *models) dropSportLocked(sport, base string) {
+	for el := ms.ll.Front(); el != nil; {
+		next := el.Next()
+		if e := el.Value.(*modelEntry); e.key.sport == sport && e.base != base {
+			ms.removeLocked(el)
+		}
+		el = next
+	}
 }
 
 // removeLocked drops a model and releases its metric series.

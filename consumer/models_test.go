@@ -236,3 +236,55 @@ func TestMetricSeriesBounded(t *testing.T) {
 		t.Errorf("series with a cap of 10: %v", got)
 	}
 }
+
+// TestReplacedSetDropsItsModelsAndSeries: when a sport's constraints are
+// replaced (a reload), the models of the old set go at once, and the
+// series of a constraint the new set no longer has go with them, though
+// the model cache has room.
+func TestReplacedSetDropsItsModelsAndSeries(t *testing.T) {
+	doc, set := bigTwelve(t)
+	reg := prometheus.NewRegistry()
+	met := NewMetrics(reg)
+	ms := newModels(maxModels, DefaultModelBytes, met, 10000)
+	s := variant(t, doc, "s", 0)
+	e, err := ms.get(set, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A request narrowed to part of the set shares its Base.
+	sub, err := set.Narrow([]string{set.Docs[0].ID, set.Docs[1].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ms.get(sub, s); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ms.stats(); n != 2 {
+		t.Fatalf("%d models, want the set's and the subset's", n)
+	}
+	e.count(&schemas.Result{}, false)
+	gone := set.Docs[len(set.Docs)-1].ID
+	if testutil.ToFloat64(met.Evaluations.WithLabelValues("mbb", gone, "satisfied")) != 1 {
+		t.Fatal("no series for the constraint about to go")
+	}
+	replaced := store.NewSet("mbb", set.Docs[:len(set.Docs)-1])
+	if _, err := ms.get(replaced, s); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ms.stats(); n != 1 {
+		t.Errorf("%d models after the set was replaced, want only the new set's", n)
+	}
+	if c, err := testutil.GatherAndCount(reg, "constraint_evaluations_total"); err != nil || c != 2*replaced.Len() {
+		t.Errorf("%d series (%v), want the new set's %d", c, err, 2*replaced.Len())
+	}
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "constraint_id" && l.GetValue() == gone {
+					t.Fatalf("the removed constraint %s still has a series", gone)
+				}
+			}
+		}
+	}
+}
