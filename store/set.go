@@ -27,7 +27,7 @@ type Set struct {
 	// can tell a sport's constraints were replaced.
 	Base string
 	Docs []schemas.Constraint
-	byID  map[string]int
+	byID map[string]int
 
 	versionsOnce sync.Once
 	versionsJSON json.RawMessage
