@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/flextime/flextime/internal/memsize"
 	"github.com/flextime/flextime/internal/redistest"
@@ -157,5 +159,36 @@ func TestStaleLocalEntry(t *testing.T) {
 	}
 	if snap := a.fetch(ctx, key); snap == nil || snap.Gen < 3 {
 		t.Errorf("an older generation replaced the newer snapshot: %+v", snap)
+	}
+}
+
+// TestFreshnessCheckBacksOff: with Redis down, the freshness check of an
+// in-process hit fails once and then leaves Redis alone for a while,
+// rather than adding a failed call to every evaluation.
+func TestFreshnessCheckBacksOff(t *testing.T) {
+	f := sample(t)
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond, MaxRetries: -1})
+	defer dead.Close()
+	c := New(Config{Redis: dead, RedisTimeout: 100 * time.Millisecond})
+	defer c.Close()
+	c.quiet = time.Hour
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(5, 5))
+	prev := f.s
+	if _, _, err := c.Evaluate(ctx, prev, f.set, false, f.model); err != nil { // the fetch fails
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		next := moved(prev, rng)
+		res, out, err := c.Evaluate(ctx, next, f.set, false, f.model)
+		if err != nil || out != Local {
+			t.Fatalf("move %d: %v %v", i, out, err)
+		}
+		checkChanges(t, f, res, prev, next)
+		prev = next
+	}
+	// One failed fetch, one failed freshness check, and no more.
+	if n := testutil.ToFloat64(c.met.redisErrors.WithLabelValues("get")); n != 2 {
+		t.Errorf("%v failed Redis reads, want 2", n)
 	}
 }

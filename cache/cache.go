@@ -110,6 +110,11 @@ type Cache struct {
 
 	warnMu   sync.Mutex
 	lastWarn time.Time
+	// quietUntil (Unix nanoseconds) skips the freshness check for a
+	// moment after a Redis failure, so that a hung Redis does not add
+	// RedisTimeout to every in-process hit.
+	quietUntil atomic.Int64
+	quiet      time.Duration
 
 	sizes     modelSizes
 	closeOnce sync.Once
@@ -153,7 +158,8 @@ func New(cfg Config) *Cache {
 		cfg.Logger = slog.Default()
 	}
 	c := &Cache{cfg: cfg, local: newLRU(cfg.MaxSize, cfg.MaxBytes-cfg.MaxBytes/8, cfg.TTL),
-		log: cfg.Logger, code: CodeVersion(), stop: make(chan struct{}), queueMax: cfg.MaxBytes / 8}
+		log: cfg.Logger, code: CodeVersion(), stop: make(chan struct{}), queueMax: cfg.MaxBytes / 8,
+		quiet: time.Second}
 	c.met = newMetrics(cfg.Registerer, c)
 	if cfg.Redis != nil {
 		c.writes = make(chan redisWrite, 1024)
@@ -315,9 +321,10 @@ func (s *modelSizes) of(m *evaluator.Model) int64 {
 // then the local state is stale, and using it would report changes
 // against an older revision than the last one answered. Our own writes
 // are behind the answer, so Redis may lag our entry: only a higher
-// generation means stale. When Redis cannot say, the entry is used.
+// generation means stale. When Redis cannot say, the entry is used, and
+// for a second after a failure Redis is not asked.
 func (c *Cache) fresh(ctx context.Context, key string, e *entry) bool {
-	if c.cfg.Redis == nil {
+	if c.cfg.Redis == nil || time.Now().UnixNano() < c.quietUntil.Load() {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RedisTimeout)
@@ -327,6 +334,7 @@ func (c *Cache) fresh(ctx context.Context, key string, e *entry) bool {
 		return true
 	}
 	if err != nil {
+		c.quietUntil.Store(time.Now().Add(c.quiet).UnixNano())
 		c.redisFailed("get", err)
 		return true
 	}
