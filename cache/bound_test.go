@@ -157,7 +157,7 @@ func TestStaleLocalEntry(t *testing.T) {
 	if err := storeScript.Eval(ctx, rdb, []string{key, a.genKey(key)}, body, 1, 60000).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if snap := a.fetch(ctx, key); snap == nil || snap.Gen < 3 {
+	if snap, _ := a.fetch(ctx, key); snap == nil || snap.Gen < 3 {
 		t.Errorf("an older generation replaced the newer snapshot: %+v", snap)
 	}
 }
@@ -191,4 +191,37 @@ func TestFreshnessCheckBacksOff(t *testing.T) {
 	if n := testutil.ToFloat64(c.met.redisErrors.WithLabelValues("get")); n != 2 {
 		t.Errorf("%v failed Redis reads, want 2", n)
 	}
+}
+
+// TestUnusableSnapshotIsReplaced: a snapshot that cannot be used, under a
+// generation higher than anything local, is replaced by the next
+// evaluation's own, rather than kept until its TTL while every instance
+// evaluates in full.
+func TestUnusableSnapshotIsReplaced(t *testing.T) {
+	rdb, prefix := redistest.Prefix(t)
+	f := sample(t)
+	c := New(Config{Redis: rdb, Prefix: prefix})
+	defer c.Close()
+	ctx := context.Background()
+	key := c.Key(f.set.ID, f.s.Sport, f.s.ID)
+	if err := rdb.Set(ctx, key, []byte("garbage"), time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, c.genKey(key), 41, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, out, err := c.Evaluate(ctx, f.s, f.set, false, f.model); err != nil || out != Full {
+		t.Fatalf("%v %v", out, err)
+	}
+	waitStored(t, rdb, key, f.s)
+	if snap, gen := c.fetch(ctx, key); snap == nil || gen != 42 {
+		t.Fatalf("generation %d after the write, want 42", gen)
+	}
+	// The next event is local again: the entry is as new as Redis.
+	next := moved(f.s, rand.New(rand.NewPCG(8, 8)))
+	res, out, err := c.Evaluate(ctx, next, f.set, false, f.model)
+	if err != nil || out != Local {
+		t.Fatalf("next: %v %v", out, err)
+	}
+	checkChanges(t, f, res, f.s, next)
 }

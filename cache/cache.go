@@ -230,15 +230,24 @@ func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Se
 	if err != nil {
 		return nil, Full, err
 	}
+	// seen is the newest generation Redis was found to hold: what is
+	// written next must be newer, even when that snapshot was unusable.
+	var seen int64
 	e := c.local.get(key)
-	if e != nil && !c.fresh(ctx, key, e) {
-		c.met.stale.Inc()
-		c.local.remove(key)
-		e = nil
+	if e != nil {
+		ok, g := c.fresh(ctx, key, e)
+		seen = g
+		if !ok {
+			c.met.stale.Inc()
+			c.local.remove(key)
+			e = nil
+		}
 	}
 	var snap *snapshot
 	if e == nil {
-		snap = c.fetch(ctx, key)
+		var g int64
+		snap, g = c.fetch(ctx, key)
+		seen = max(seen, g)
 	}
 	switch {
 	case e != nil && e.hash == hash && e.all == all:
@@ -265,7 +274,7 @@ func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Se
 		st, outcome = c.fromSnapshot(snap, m, s)
 		gen = snap.Gen
 	}
-	gen++ // newer than what it was derived from, or than a full start
+	gen = max(gen, seen) + 1
 	if st == nil {
 		st = m.NewState()
 		if err := st.Load(s); err != nil {
@@ -323,22 +332,22 @@ func (s *modelSizes) of(m *evaluator.Model) int64 {
 // are behind the answer, so Redis may lag our entry: only a higher
 // generation means stale. When Redis cannot say, the entry is used, and
 // for a second after a failure Redis is not asked.
-func (c *Cache) fresh(ctx context.Context, key string, e *entry) bool {
+func (c *Cache) fresh(ctx context.Context, key string, e *entry) (ok bool, redisGen int64) {
 	if c.cfg.Redis == nil || time.Now().UnixNano() < c.quietUntil.Load() {
-		return true
+		return true, 0
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RedisTimeout)
 	defer cancel()
 	g, err := c.cfg.Redis.Get(ctx, c.genKey(key)).Int64()
 	if errors.Is(err, redis.Nil) {
-		return true
+		return true, 0
 	}
 	if err != nil {
 		c.quietUntil.Store(time.Now().Add(c.quiet).UnixNano())
 		c.redisFailed("get", err)
-		return true
+		return true, 0
 	}
-	return g <= e.gen
+	return g <= e.gen, g
 }
 
 // genKey is where Redis keeps the generation of key's snapshot. Keys are
@@ -528,31 +537,35 @@ func decode(b []byte) (*snapshot, error) {
 	return s, nil
 }
 
-// fetch reads a snapshot from Redis; any failure is a miss.
-func (c *Cache) fetch(ctx context.Context, key string) *snapshot {
+// fetch reads a snapshot from Redis, and the generation stored beside
+// it; any failure is a miss. The generation is returned even when the
+// snapshot is unusable, so that the next write can replace it.
+func (c *Cache) fetch(ctx context.Context, key string) (*snapshot, int64) {
 	if c.cfg.Redis == nil {
-		return nil
+		return nil, 0
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RedisTimeout)
 	defer cancel()
 	vals, err := c.cfg.Redis.MGet(ctx, key, c.genKey(key)).Result()
 	if err != nil {
 		c.redisFailed("get", err)
-		return nil
+		return nil, 0
+	}
+	var gen int64
+	if g, ok := vals[1].(string); ok {
+		gen, _ = strconv.ParseInt(g, 10, 64)
 	}
 	b, ok := vals[0].(string)
 	if !ok {
-		return nil
+		return nil, gen
 	}
 	snap, err := decode([]byte(b))
 	if err != nil {
 		c.met.corrupt.Inc()
-		return nil
+		return nil, gen
 	}
-	if g, ok := vals[1].(string); ok {
-		snap.Gen, _ = strconv.ParseInt(g, 10, 64)
-	}
-	return snap
+	snap.Gen = gen
+	return snap, gen
 }
 
 // storeScript writes a snapshot and its generation together, unless Redis
