@@ -14,14 +14,17 @@ import (
 	"math/rand/v2"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/flextime/flextime/evaluator"
+	"github.com/flextime/flextime/internal/memsize"
 	"github.com/flextime/flextime/schemas"
 	"github.com/flextime/flextime/store"
 )
@@ -41,6 +44,12 @@ type Config struct {
 	// 100000); TTL is both tiers' entry lifetime (CACHE_TTL, default 1h).
 	MaxSize int
 	TTL     time.Duration
+	// MaxBytes bounds the heap the cache keeps alive (CACHE_MAX_BYTES,
+	// default DefaultMaxBytes): the in-process entries with the models
+	// their states hold take seven eighths, the snapshots queued for
+	// Redis the rest. An entry is charged what its state, games and
+	// result take; a model once, while any entry holds it.
+	MaxBytes int64
 	// VerifyRate is the share of incremental evaluations also done in full
 	// and compared (CACHE_VERIFY_RATE, 0 to 1, default 0).
 	VerifyRate float64
@@ -55,6 +64,11 @@ type Config struct {
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 }
+
+// DefaultMaxBytes is MaxBytes when not set: with the models the consumer
+// keeps (consumer.DefaultModelBytes) and the rest of the process, it fits
+// the 1 GiB limit of deploy/k8s with room to spare.
+const DefaultMaxBytes = 256 << 20
 
 // Outcome says how a result was obtained.
 type Outcome string
@@ -87,12 +101,22 @@ type Cache struct {
 	code  string
 
 	writes chan redisWrite
-	wg     sync.WaitGroup
-	stop   chan struct{}
+	// queued is the bytes of the snapshots in writes, bounded by
+	// queueMax so that a slow Redis cannot make the queue a leak.
+	queued   atomic.Int64
+	queueMax int64
+	wg       sync.WaitGroup
+	stop     chan struct{}
 
 	warnMu   sync.Mutex
 	lastWarn time.Time
+	// quietUntil (Unix nanoseconds) skips the freshness check for a
+	// moment after a Redis failure, so that a hung Redis does not add
+	// RedisTimeout to every in-process hit.
+	quietUntil atomic.Int64
+	quiet      time.Duration
 
+	sizes     modelSizes
 	closeOnce sync.Once
 	counts    sync.Map // Outcome -> *atomic.Uint64
 }
@@ -118,6 +142,9 @@ func New(cfg Config) *Cache {
 	if cfg.MaxSize <= 0 {
 		cfg.MaxSize = 100000
 	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
 	if cfg.TTL <= 0 {
 		cfg.TTL = time.Hour
 	}
@@ -130,8 +157,10 @@ func New(cfg Config) *Cache {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	c := &Cache{cfg: cfg, local: newLRU(cfg.MaxSize, cfg.TTL), met: newMetrics(cfg.Registerer),
-		log: cfg.Logger, code: CodeVersion(), stop: make(chan struct{})}
+	c := &Cache{cfg: cfg, local: newLRU(cfg.MaxSize, cfg.MaxBytes-cfg.MaxBytes/8, cfg.TTL),
+		log: cfg.Logger, code: CodeVersion(), stop: make(chan struct{}), queueMax: cfg.MaxBytes / 8,
+		quiet: time.Second}
+	c.met = newMetrics(cfg.Registerer, c)
 	if cfg.Redis != nil {
 		c.writes = make(chan redisWrite, 1024)
 		c.wg.Add(1)
@@ -201,10 +230,24 @@ func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Se
 	if err != nil {
 		return nil, Full, err
 	}
+	// seen is the newest generation Redis was found to hold: what is
+	// written next must be newer, even when that snapshot was unusable.
+	var seen int64
 	e := c.local.get(key)
+	if e != nil {
+		ok, g := c.fresh(ctx, key, e)
+		seen = g
+		if !ok {
+			c.met.stale.Inc()
+			c.local.remove(key)
+			e = nil
+		}
+	}
 	var snap *snapshot
 	if e == nil {
-		snap = c.fetch(ctx, key)
+		var g int64
+		snap, g = c.fetch(ctx, key)
+		seen = max(seen, g)
 	}
 	switch {
 	case e != nil && e.hash == hash && e.all == all:
@@ -223,11 +266,15 @@ func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Se
 	}
 	var st *evaluator.State
 	outcome := Full
+	var gen int64
 	if e != nil {
 		st, outcome = c.fromLocal(e, m, s)
+		gen = e.gen
 	} else if snap != nil {
 		st, outcome = c.fromSnapshot(snap, m, s)
+		gen = snap.Gen
 	}
+	gen = max(gen, seen) + 1
 	if st == nil {
 		st = m.NewState()
 		if err := st.Load(s); err != nil {
@@ -241,9 +288,72 @@ func (c *Cache) Evaluate(ctx context.Context, s *schemas.Schedule, set *store.Se
 	res := st.Report(s.ID, s.Sport, all)
 	c.count(outcome)
 	kept := *res
-	c.local.put(key, &entry{state: st, hash: hash, all: all, result: frozen{&kept}, games: slices.Clone(s.Games)})
-	c.store(key, s, hash, all, st, res)
+	mb, ok := c.local.modelBytes(m)
+	if !ok {
+		mb = c.sizes.of(m)
+	}
+	c.local.put(key, &entry{state: st, hash: hash, all: all, result: frozen{&kept}, games: slices.Clone(s.Games), gen: gen}, mb)
+	c.store(key, s, hash, all, gen, st, res)
 	return res, outcome, nil
+}
+
+// modelSizes remembers what the last models measured, without keeping
+// them alive: walking a model of 1,449 constraints takes milliseconds,
+// and a model whose entries were all evicted is charged again on the next
+// put.
+type modelSizes struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[evaluator.Model]]int64
+}
+
+func (s *modelSizes) of(m *evaluator.Model) int64 {
+	k := weak.Make(m)
+	s.mu.Lock()
+	n, ok := s.m[k]
+	s.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = memsize.Of(m)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil || len(s.m) >= 64 {
+		s.m = map[weak.Pointer[evaluator.Model]]int64{} // bounded; the dead go with the rest
+	}
+	s.m[k] = n
+	return n
+}
+
+// fresh reports whether the local entry is at least as new as the
+// snapshot Redis holds, comparing generations (one small GET). Another
+// instance that evaluated the schedule since has written a higher one;
+// then the local state is stale, and using it would report changes
+// against an older revision than the last one answered. Our own writes
+// are behind the answer, so Redis may lag our entry: only a higher
+// generation means stale. When Redis cannot say, the entry is used, and
+// for a second after a failure Redis is not asked.
+func (c *Cache) fresh(ctx context.Context, key string, e *entry) (ok bool, redisGen int64) {
+	if c.cfg.Redis == nil || time.Now().UnixNano() < c.quietUntil.Load() {
+		return true, 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RedisTimeout)
+	defer cancel()
+	g, err := c.cfg.Redis.Get(ctx, c.genKey(key)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return true, 0
+	}
+	if err != nil {
+		c.quietUntil.Store(time.Now().Add(c.quiet).UnixNano())
+		c.redisFailed("get", err)
+		return true, 0
+	}
+	return g <= e.gen, g
+}
+
+// genKey is where Redis keeps the generation of key's snapshot. Keys are
+// prefix + code version ("f…"), so "gen:" cannot be a schedule's key.
+func (c *Cache) genKey(key string) string {
+	return c.cfg.Prefix + "gen:" + key[len(c.cfg.Prefix):]
 }
 
 // fromLocal re-scores the live state of this instance.
@@ -352,6 +462,7 @@ func FlushRedis(ctx context.Context, rdb *redis.Client, prefix string) (int, err
 // rebuild the state (the games), to check it (every deviation) and to
 // answer an exact repeat (the result).
 type snapshot struct {
+	Gen    int64           `json:"-"` // kept under genKey, beside the snapshot
 	Hash   [32]byte        `json:"h"`
 	All    bool            `json:"a,omitempty"`
 	Games  []schemas.Game  `json:"g"`
@@ -426,38 +537,57 @@ func decode(b []byte) (*snapshot, error) {
 	return s, nil
 }
 
-// fetch reads a snapshot from Redis; any failure is a miss.
-func (c *Cache) fetch(ctx context.Context, key string) *snapshot {
+// fetch reads a snapshot from Redis, and the generation stored beside
+// it; any failure is a miss. The generation is returned even when the
+// snapshot is unusable, so that the next write can replace it.
+func (c *Cache) fetch(ctx context.Context, key string) (*snapshot, int64) {
 	if c.cfg.Redis == nil {
-		return nil
+		return nil, 0
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RedisTimeout)
 	defer cancel()
-	b, err := c.cfg.Redis.Get(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil
-	}
+	vals, err := c.cfg.Redis.MGet(ctx, key, c.genKey(key)).Result()
 	if err != nil {
 		c.redisFailed("get", err)
-		return nil
+		return nil, 0
 	}
-	snap, err := decode(b)
+	var gen int64
+	if g, ok := vals[1].(string); ok {
+		gen, _ = strconv.ParseInt(g, 10, 64)
+	}
+	b, ok := vals[0].(string)
+	if !ok {
+		return nil, gen
+	}
+	snap, err := decode([]byte(b))
 	if err != nil {
 		c.met.corrupt.Inc()
-		return nil
+		return nil, gen
 	}
-	return snap
+	snap.Gen = gen
+	return snap, gen
 }
 
+// storeScript writes a snapshot and its generation together, unless Redis
+// already holds a newer generation: a write that was queued behind
+// another instance's newer one must not replace it.
+var storeScript = redis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+if tonumber(ARGV[2]) <= cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1`)
+
 type redisWrite struct {
-	key  string
-	snap *snapshot
+	key   string
+	snap  *snapshot
+	bytes int64
 }
 
 // store queues the snapshot for Redis. The write is behind the answer:
 // a result never waits for Redis, and a lost write only costs the next
 // instance a full evaluation.
-func (c *Cache) store(key string, s *schemas.Schedule, hash [32]byte, all bool, st *evaluator.State, res *schemas.Result) {
+func (c *Cache) store(key string, s *schemas.Schedule, hash [32]byte, all bool, gen int64, st *evaluator.State, res *schemas.Result) {
 	if c.writes == nil {
 		return
 	}
@@ -469,10 +599,23 @@ func (c *Cache) store(key string, s *schemas.Schedule, hash [32]byte, all bool, 
 	for i := range devs {
 		devs[i] = st.Deviation(i)
 	}
-	w := redisWrite{key: key, snap: &snapshot{Hash: hash, All: all, Games: slices.Clone(s.Games), Devs: devs, Result: body}}
+	w := redisWrite{key: key, snap: &snapshot{Gen: gen, Hash: hash, All: all, Games: slices.Clone(s.Games), Devs: devs, Result: body}}
+	// The copy of the games shares its strings with the state, but the
+	// entry may be evicted first: count them.
+	w.bytes = int64(len(body)) + int64(len(devs))*8 + evaluator.GamesBytes(w.snap.Games) + 128
+	for i := range s.Games {
+		g := &s.Games[i]
+		w.bytes += int64(len(g.ID) + len(g.Home) + len(g.Away) + len(g.Start) + len(g.Venue) + len(g.Network) + len(g.Kind) + len(g.Sport))
+	}
+	if c.queued.Add(w.bytes) > c.queueMax {
+		c.queued.Add(-w.bytes)
+		c.met.dropped.Inc() // Redis is slow or down; drop rather than hold
+		return
+	}
 	select {
 	case c.writes <- w:
 	default:
+		c.queued.Add(-w.bytes)
 		c.met.dropped.Inc() // Redis is slow or down; drop rather than wait
 	}
 }
@@ -487,12 +630,17 @@ func (c *Cache) writer() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*c.cfg.RedisTimeout)
 		defer cancel()
 		pipe := c.cfg.Redis.Pipeline()
+		ttl := strconv.FormatInt(c.cfg.TTL.Milliseconds(), 10)
 		for _, w := range batch {
+			c.queued.Add(-w.bytes)
 			b, err := encode(w.snap)
 			if err != nil {
 				continue
 			}
-			pipe.Set(ctx, w.key, b, c.cfg.TTL)
+			// EVAL with the script's text, not EVALSHA: a restarted Redis
+			// has forgotten every script, and the text is small beside a
+			// snapshot.
+			storeScript.Eval(ctx, pipe, []string{w.key, c.genKey(w.key)}, b, w.snap.Gen, ttl)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			c.redisFailed("set", err)
@@ -558,4 +706,20 @@ func (f frozen) reuse() *schemas.Result {
 	cp := *f.r
 	cp.Changes = nil
 	return &cp
+}
+
+// Stats is what the in-process tier holds: its entries, the bytes they
+// and their models are charged, the distinct models, and how many
+// entries were evicted to stay within the bounds.
+type Stats struct {
+	Entries int
+	Bytes   int64
+	Models  int
+	Evicted uint64
+}
+
+// Stats returns the in-process tier's figures.
+func (c *Cache) Stats() Stats {
+	n, b, m, e := c.local.stats()
+	return Stats{Entries: n, Bytes: b, Models: m, Evicted: e}
 }

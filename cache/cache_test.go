@@ -317,7 +317,7 @@ func TestCorruptSnapshotIsRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if snap := c.fetch(ctx, key); snap != nil && snap.Hash == want {
+		if snap, _ := c.fetch(ctx, key); snap != nil && snap.Hash == want {
 			break
 		}
 		if time.Now().After(deadline) {

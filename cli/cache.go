@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flextime/flextime/cache"
+	"github.com/flextime/flextime/consumer"
 )
 
 func init() {
@@ -24,11 +25,14 @@ func init() {
 		setting{"REDIS_TLS", "false", "connect to Redis over TLS (true or false)"},
 		setting{"CACHE_TTL", "3600000", "cache entry lifetime (ms or Go duration)"},
 		setting{"CACHE_MAX_SIZE", "100000", "in-process cache entries"},
+		setting{"CACHE_MAX_BYTES", "256MiB", "heap the cache may hold: in-process entries, the models they refer to, snapshots queued for Redis (bytes, or with KiB, MiB, GiB)"},
+		setting{"MODEL_CACHE_BYTES", "64MiB", "heap of the compiled models kept for reuse, at most 256 of them (bytes, or with KiB, MiB, GiB)"},
+		setting{"MAX_METRIC_SERIES", "10000", "series of constraint_evaluations_total at most (two per constraint); the rest count under constraint_id other"},
 		setting{"CACHE_VERIFY_RATE", "0", "share of incremental evaluations re-done in full and compared, 0 to 1"},
 	)
 }
 
-var cacheSettings = []string{"REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "CACHE_TTL", "CACHE_MAX_SIZE", "CACHE_VERIFY_RATE"}
+var cacheSettings = []string{"REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "CACHE_TTL", "CACHE_MAX_SIZE", "CACHE_MAX_BYTES", "CACHE_VERIFY_RATE"}
 
 // CacheSubjectFlush is announced by `flextime cache flush`; every instance
 // empties its in-process tier.
@@ -60,6 +64,22 @@ func redisClient(cfg *config) (*redis.Client, error) {
 	return redis.NewClient(opt), nil
 }
 
+// readMemoryOptions reads the consumer's memory settings (the bytes of
+// the compiled models it keeps, the cap on its evaluation series) and
+// checks CACHE_MAX_BYTES, so that a bad value stops serve before it
+// starts anything.
+func readMemoryOptions(cfg *config, cc *consumer.Config) error {
+	if _, err := cfg.bytes("CACHE_MAX_BYTES"); err != nil {
+		return err
+	}
+	var err error
+	if cc.ModelBytes, err = cfg.bytes("MODEL_CACHE_BYTES"); err != nil {
+		return err
+	}
+	cc.MaxMetricSeries, err = cfg.int("MAX_METRIC_SERIES", 2)
+	return err
+}
+
 // newCache builds the evaluation cache from the settings.
 func newCache(cfg *config, log *slog.Logger, reg prometheus.Registerer) (*cache.Cache, *redis.Client, error) {
 	rdb, err := redisClient(cfg)
@@ -77,11 +97,15 @@ func newCache(cfg *config, log *slog.Logger, reg prometheus.Registerer) (*cache.
 	if err != nil {
 		return nil, nil, err
 	}
+	maxBytes, err := cfg.bytes("CACHE_MAX_BYTES")
+	if err != nil {
+		return nil, nil, err
+	}
 	rate, err := strconv.ParseFloat(strings.TrimSpace(cfg.str("CACHE_VERIFY_RATE")), 64)
 	if err != nil || rate < 0 || rate > 1 {
 		return nil, nil, cfg.bad("CACHE_VERIFY_RATE", cfg.str("CACHE_VERIFY_RATE"), "a number from 0 to 1")
 	}
-	c := cache.New(cache.Config{MaxSize: size, TTL: ttl, VerifyRate: rate, Redis: rdb, Registerer: reg, Logger: log})
+	c := cache.New(cache.Config{MaxSize: size, MaxBytes: maxBytes, TTL: ttl, VerifyRate: rate, Redis: rdb, Registerer: reg, Logger: log})
 	return c, rdb, nil
 }
 

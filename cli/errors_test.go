@@ -173,6 +173,15 @@ func TestBadInput(t *testing.T) {
 			[]string{`itc2021 bench: --moves: "many" is not a valid int`}},
 		{"missing required flag", func(*testing.T) []string { return []string{"evaluate", "--schedule", okSched} },
 			[]string{"evaluate: --constraints FILE is required"}},
+		{"bad cache bytes", func(*testing.T) []string {
+			return []string{"serve", "--constraints", okCons, "--cache-max-bytes", "lots"}
+		}, []string{`serve: --cache-max-bytes: "lots" is not a size`}},
+		{"bad model cache bytes", func(*testing.T) []string {
+			return []string{"serve", "--constraints", okCons, "--model-cache-bytes", "0"}
+		}, []string{`serve: --model-cache-bytes: "0" is not a size`}},
+		{"bad metric series cap", func(*testing.T) []string {
+			return []string{"serve", "--constraints", okCons, "--max-metric-series", "1"}
+		}, []string{`serve: --max-metric-series: "1" is not a whole number >= 2`}},
 		{"bad detail", func(*testing.T) []string {
 			return []string{"evaluate", "--schedule", okSched, "--constraints", okCons, "--detail", "some"}
 		}, []string{`evaluate: --detail: "some" is not`}},

@@ -31,6 +31,7 @@ var serveSettings = []string{"PORT", "LOG_LEVEL", "NATS_URL", "NATS_CREDS", "NAT
 	"MAX_WORKERS", "EVALUATION_TIMEOUT", "STREAM_MAX_AGE", "STREAM_MAX_BYTES", "DEDUP_WINDOW",
 	"CONSUMER_NAME", "ACK_WAIT", "SHUTDOWN_TIMEOUT",
 	"REDIS_URL", "REDIS_PASSWORD", "REDIS_TLS", "CACHE_TTL", "CACHE_MAX_SIZE", "CACHE_VERIFY_RATE",
+	"CACHE_MAX_BYTES", "MODEL_CACHE_BYTES", "MAX_METRIC_SERIES",
 	"DATABASE_URL", "DB_POOL_MIN", "DB_POOL_MAX", "DB_TIMEOUT",
 	"HISTORY_BATCH_SIZE", "HISTORY_FLUSH_INTERVAL", "HISTORY_RETENTION",
 	"MAX_REQUEST_BYTES", "MAX_GAMES", "MAX_SLOTS", "MAX_TEAMS", "MAX_RESULT_BYTES", "MAX_VIOLATIONS"}
@@ -138,6 +139,9 @@ func (a *app) readServiceOptions(cfg *config) (serviceOptions, error) {
 	}
 	cc.Durable = cfg.str("CONSUMER_NAME")
 	if err := readLimits(cfg, cc); err != nil {
+		return o, err
+	}
+	if err := readMemoryOptions(cfg, cc); err != nil {
 		return o, err
 	}
 	if o.db, err = readDBOptions(cfg); err != nil {

@@ -70,6 +70,14 @@ type Config struct {
 	// structure violations, in a result (MAX_VIOLATIONS, default 50). The
 	// result says truncated and how many were left out.
 	MaxViolations int
+	// ModelBytes bounds the compiled models kept for reuse
+	// (MODEL_CACHE_BYTES, default DefaultModelBytes); at most 256 are
+	// kept whatever their size.
+	ModelBytes int64
+	// MaxMetricSeries bounds the children of constraint_evaluations_total
+	// (MAX_METRIC_SERIES, default 10000, two per constraint); past it
+	// evaluations count under constraint_id "other".
+	MaxMetricSeries int
 }
 
 func (c *Config) setDefaults() {
@@ -124,6 +132,12 @@ func (c *Config) setDefaults() {
 	if c.MaxViolations == 0 {
 		c.MaxViolations = 50
 	}
+	if c.ModelBytes == 0 {
+		c.ModelBytes = DefaultModelBytes
+	}
+	if c.MaxMetricSeries == 0 {
+		c.MaxMetricSeries = 10000
+	}
 }
 
 // minResultBytes is the least MaxResultBytes can be: room for a result
@@ -150,6 +164,10 @@ func (c *Config) Validate() error {
 	case c.AckWait <= c.EvalTimeout+c.PublishTimeout+c.HistoryTimeout:
 		return bad("ACK_WAIT (%s) must exceed EVALUATION_TIMEOUT (%s) plus the publish (%s) and history (%s) timeouts, or messages are redelivered while still in hand",
 			c.AckWait, c.EvalTimeout, c.PublishTimeout, c.HistoryTimeout)
+	case c.ModelBytes < 0:
+		return bad("MODEL_CACHE_BYTES must be positive, got %d", c.ModelBytes)
+	case c.MaxMetricSeries < 2:
+		return bad("MAX_METRIC_SERIES must be at least 2 (one constraint's two results), got %d", c.MaxMetricSeries)
 	case c.RetryInitial <= 0 || c.RetryMax < c.RetryInitial:
 		return bad("retry delays must satisfy 0 < initial (%s) <= max (%s)", c.RetryInitial, c.RetryMax)
 	case c.MaxResultBytes != 0 && c.MaxResultBytes < minResultBytes:

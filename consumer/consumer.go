@@ -123,7 +123,7 @@ func New(js jetstream.JetStream, src ConstraintSource, cfg Config, opts ...Optio
 	if h, ok := js.(interface{ Conn() *nats.Conn }); ok {
 		c.denied = watchDenials(h.Conn())
 	}
-	c.models = newModels(256, c.met)
+	c.models = newModels(maxModels, cfg.ModelBytes, c.met, cfg.MaxMetricSeries)
 	c.ackSlots = make(chan struct{}, cfg.MaxInFlight)
 	c.tokens = make(chan struct{}, cfg.Workers)
 	return c, nil

@@ -8,7 +8,7 @@ import (
 // (constraint_evaluations_total, constraint_evaluation_duration_seconds,
 // active_workers) are kept.
 type Metrics struct {
-	Evaluations  *prometheus.CounterVec // constraint_id, result: satisfied|violated
+	Evaluations  *prometheus.CounterVec // sport, constraint_id, result: satisfied|violated
 	Duration     prometheus.Histogram
 	ActiveWorker prometheus.Gauge
 	Received     prometheus.Counter
@@ -35,8 +35,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "constraint_evaluations_total",
-			Help: "Constraints evaluated, by constraint and result (satisfied or violated).",
-		}, []string{"constraint_id", "result"}),
+			Help: "Constraints evaluated, by sport, constraint and result (satisfied or violated). Only the constraints of models in use have series, at most MAX_METRIC_SERIES; the rest count under sport and constraint_id \"other\".",
+		}, []string{"sport", "constraint_id", "result"}),
 		Duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "constraint_evaluation_duration_seconds",
 			Help:    "Time to evaluate one request's schedule under its constraint set.",

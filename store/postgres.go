@@ -43,8 +43,10 @@ const (
 
 // Postgres is the constraint store: the constraints and constraint_versions
 // tables of migrations/sql/00001_constraints.sql. As a constraint source
-// it keeps each sport's active Set in memory, filled on first use and
-// refreshed by Reload, which the service calls when
+// it keeps in memory the active Set of each sport that has constraints,
+// and only those: the sports a stream of requests names are input, and a
+// hostile one could name millions. They are read all at once on first use
+// and refreshed by Reload, which the service calls when
 // flextime.constraints.changed arrives. Writes go through Apply, Disable,
 // Enable and Rollback, each one transaction that saves a new version.
 // A Postgres is safe for concurrent use.
@@ -52,10 +54,17 @@ type Postgres struct {
 	pool *pgxpool.Pool
 
 	mu   sync.RWMutex
-	sets map[string]*Set
+	sets map[string]*Set // sports with active constraints only
+	// complete says sets holds every sport that has active constraints,
+	// as of the last Reload: a sport not in it has none, and is answered
+	// without a query. A write through this store clears it.
+	complete bool
 	// gen counts cache swaps and invalidations, so that a query which
 	// raced one does not put what it read, possibly older, back.
 	gen uint64
+	// loading serialises the first-use load, so that a burst of requests
+	// reads the table once.
+	loading sync.Mutex
 }
 
 // OpenPostgres connects a pool to url and checks that the server answers.
@@ -105,43 +114,83 @@ func unavailable(err error) error {
 }
 
 // ConstraintSet returns the active constraints of sport: an empty Set
-// when it has none. The set comes from memory when this sport was read
-// since the last Reload; otherwise Postgres is asked, and a failure is an
+// when it has none. The set comes from memory once every sport has been
+// read (the first call reads them all, as Reload does); a sport not
+// there has no constraints, and costs no query. A failure to read is an
 // error wrapping ErrUnavailable.
 func (p *Postgres) ConstraintSet(ctx context.Context, sport string) (*Set, error) {
-	p.mu.RLock()
-	s, ok := p.sets[sport]
-	gen := p.gen
-	p.mu.RUnlock()
-	if ok {
+	if s, ok := p.cached(sport); ok {
 		return s, nil
 	}
+	p.loading.Lock()
+	if _, ok := p.cached(sport); !ok {
+		if err := p.Reload(ctx); err != nil {
+			p.loading.Unlock()
+			return nil, err
+		}
+	}
+	p.loading.Unlock()
+	if s, ok := p.cached(sport); ok {
+		return s, nil
+	}
+	// A write raced the load, which then kept nothing: read this sport
+	// alone, and keep it only when it has constraints.
+	p.mu.RLock()
+	gen := p.gen
+	p.mu.RUnlock()
 	docs, err := p.query(ctx, p.pool, sport, false)
 	if err != nil {
 		return nil, err
 	}
-	s = NewSet(sport, docs)
+	s := NewSet(sport, docs)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if cur, ok := p.sets[sport]; ok {
 		return cur, nil
 	}
-	if p.gen == gen {
+	if p.gen == gen && s.Len() > 0 {
 		p.sets[sport] = s
 	}
 	return s, nil
 }
 
-// Reload reads every sport's active constraints again and swaps them in.
-// Sports asked for before keep an (empty) Set even when they have no
-// constraints now. On error, an error wrapping ErrUnavailable, the sets in
-// memory stay as they were.
+// cached returns sport's set from memory when memory can answer: the
+// sport is there, or every sport is and it is not.
+func (p *Postgres) cached(sport string) (*Set, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if s, ok := p.sets[sport]; ok {
+		return s, true
+	}
+	if p.complete {
+		return NewSet(sport, nil), true
+	}
+	return nil, false
+}
+
+// cachedSports returns how many sports are held in memory.
+func (p *Postgres) cachedSports() int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return len(p.sets)
+}
+
+// Reload reads every sport's active constraints again and swaps them in;
+// sports that have none now are dropped (they are answered empty). On
+// error, an error wrapping ErrUnavailable, the sets in memory stay as
+// they were.
 func (p *Postgres) Reload(ctx context.Context) error {
 	p.mu.RLock()
 	gen := p.gen
 	p.mu.RUnlock()
 	docs, err := p.query(ctx, p.pool, "", false)
 	if err != nil {
+		// The sets read stay, but memory no longer vouches that a sport
+		// it lacks has no constraints: those are asked for again, and
+		// fail as outages while Postgres is away.
+		p.mu.Lock()
+		p.complete = false
+		p.mu.Unlock()
 		return err
 	}
 	sets := Sets(docs)
@@ -151,15 +200,12 @@ func (p *Postgres) Reload(ctx context.Context) error {
 		// A write committed while we read: what we read may predate it.
 		// Start from nothing; each sport is read again when asked for.
 		p.sets = map[string]*Set{}
+		p.complete = false
 		p.gen++
 		return nil
 	}
-	for sp := range p.sets {
-		if _, ok := sets[sp]; !ok {
-			sets[sp] = NewSet(sp, nil)
-		}
-	}
 	p.sets = sets
+	p.complete = true
 	p.gen++
 	return nil
 }
@@ -171,6 +217,7 @@ func (p *Postgres) invalidate(sports []string) {
 	for _, sp := range sports {
 		delete(p.sets, sp)
 	}
+	p.complete = false
 	p.gen++
 }
 

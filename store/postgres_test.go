@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -374,5 +375,40 @@ func TestPostgresVersionDocument(t *testing.T) {
 	want := decode(t, road)[0]
 	if !sameContent(d, want) {
 		t.Errorf("saved document %s", raw)
+	}
+}
+
+// TestPostgresRandomSportsStayBounded: a stream naming thousands of sports
+// that do not exist leaves memory holding only the sports that do, and,
+// once every sport has been read, costs no query at all.
+func TestPostgresRandomSportsStayBounded(t *testing.T) {
+	p, _ := openStore(t)
+	ctx := context.Background()
+	if _, err := p.Apply(ctx, decode(t, twoDocs+road+"\n"), ChangeImport); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5000 {
+		s, err := p.ConstraintSet(ctx, fmt.Sprintf("random-%d-%x", i, i*7919))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Len() != 0 {
+			t.Fatalf("random sport %d has %d constraints", i, s.Len())
+		}
+	}
+	if n := p.cachedSports(); n != 2 {
+		t.Errorf("%d sports held in memory after 5,000 random ones, want the 2 that exist", n)
+	}
+	if s, err := p.ConstraintSet(ctx, "mbb"); err != nil || s.Len() == 0 {
+		t.Fatalf("mbb: %v, %v", s, err)
+	}
+	// Memory answers unknown sports without Postgres: with the pool
+	// closed, they still come back empty, and known ones as they were.
+	p.Close()
+	if s, err := p.ConstraintSet(ctx, "another-random-sport"); err != nil || s.Len() != 0 {
+		t.Errorf("unknown sport with the pool closed: %v, %v", s, err)
+	}
+	if s, err := p.ConstraintSet(ctx, "mbb"); err != nil || s.Len() == 0 {
+		t.Errorf("mbb with the pool closed: %v, %v", s, err)
 	}
 }

@@ -22,8 +22,12 @@ var ErrUnknownConstraint = errors.New("unknown constraint id")
 type Set struct {
 	Sport string
 	ID    string
-	Docs  []schemas.Constraint
-	byID  map[string]int
+	// Base is the ID of the set this one was narrowed from (Narrow), or
+	// ID itself: what a request's subset is a subset of, so that caches
+	// can tell a sport's constraints were replaced.
+	Base string
+	Docs []schemas.Constraint
+	byID map[string]int
 
 	versionsOnce sync.Once
 	versionsJSON json.RawMessage
@@ -40,6 +44,7 @@ func NewSet(sport string, docs []schemas.Constraint) *Set {
 		}
 	}
 	s.ID = evaluator.SetID(s.Docs)
+	s.Base = s.ID
 	return s
 }
 
@@ -54,7 +59,7 @@ func (s *Set) Narrow(ids []string) (*Set, error) {
 	if len(ids) == 0 {
 		return s, nil
 	}
-	sub := &Set{Sport: s.Sport, byID: make(map[string]int, len(ids))}
+	sub := &Set{Sport: s.Sport, Base: s.Base, byID: make(map[string]int, len(ids))}
 	for i, id := range ids {
 		j, ok := s.byID[id]
 		if !ok {
