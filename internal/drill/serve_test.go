@@ -382,7 +382,7 @@ func (s *sample) totals(t testing.TB, sched *schemas.Schedule) schemas.Totals {
 	return st.Report(sched.ID, sched.Sport, false).Totals
 }
 
-// historySummaries counts the summary rows (constraint_id ”) of each
+// historySummaries counts the summary rows (empty constraint_id) of each
 // request, replays left out.
 func historySummaries(t *testing.T, dsn string) map[string]int {
 	t.Helper()
