@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/flextime/flextime/broker"
@@ -76,6 +77,31 @@ func findModuleRoot() (string, error) {
 	}
 }
 
+// natsServer starts an in-process JetStream server for the test, as
+// natstest.Server does, but taking messages of up to maxPayload bytes:
+// the hostile drill needs requests larger than the 1 MiB default lets
+// through, as a server configured with max_payload 8MB does.
+func natsServer(t *testing.T, maxPayload int32) string {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(),
+		NoLog: true, NoSigs: true, MaxPayload: maxPayload,
+	})
+	if err != nil {
+		t.Fatalf("nats server: %v", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10*time.Second) || !srv.JetStreamEnabled() {
+		srv.Shutdown()
+		t.Fatal("nats server: not ready with JetStream after 10s")
+	}
+	t.Cleanup(func() {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	})
+	return srv.ClientURL()
+}
+
 // serveProc is one `flextime serve` subprocess.
 type serveProc struct {
 	cmd  *exec.Cmd
@@ -129,7 +155,11 @@ func startServe(t *testing.T, env []string, n int) *serveProc {
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("serve #%d (pid %d) output, last lines:\n%s", n, p.cmd.Process.Pid, tail(p.log, 40))
+			// The test's directory goes when it ends; keep the whole log.
+			kept := filepath.Join(os.TempDir(), fmt.Sprintf("flextime-%s-serve-%d.log", t.Name(), n))
+			if data, err := os.ReadFile(p.log); err == nil && os.WriteFile(kept, data, 0o644) == nil {
+				t.Logf("serve #%d (pid %d) log kept in %s; last lines:\n%s", n, p.cmd.Process.Pid, kept, tail(p.log, 20))
+			}
 		}
 	})
 	deadline := time.Now().Add(90 * time.Second)
