@@ -47,8 +47,9 @@ type hostileKind struct {
 	// spoofed: the result must not be filed in history at the time the
 	// headers claim.
 	spoofed bool
-	// heavy kinds cost the current code gigabytes; they go last, so that a
-	// serve killed for its RSS has already answered the rest.
+	// heavy kinds cost a serve without request limits gigabytes; they go
+	// in a second phase, so that a serve killed for its RSS has already
+	// answered the rest.
 	heavy bool
 }
 
@@ -296,14 +297,17 @@ var hostileKinds = []hostileKind{
 		return m
 	}, okFine: true, spoofed: true, reason: re(`Flextime-|replay|header`)},
 
-	// Size: each under the server's max payload (8 MiB in this drill),
-	// each over what serve should take. The small request with the huge
-	// result goes first, before the others can starve its evaluation into
-	// a timeout; the 40,000 games go last: they took 4.9 GB before issue
-	// 9, and the drill kills serve past rssBound.
-	{name: "result over max payload (all games violate)", item: itemResultCap, heavy: true, build: func(c *corpus, rid string) hostileMsg {
+	// A small request with a result over the max payload, in the first
+	// phase, so that the heavy kinds cannot starve its evaluation into a
+	// timeout.
+	{name: "result over max payload (all games violate)", item: itemResultCap, build: func(c *corpus, rid string) hostileMsg {
 		return c.raw(rid, c.bigResult)
 	}, truncatedFine: true, reason: re(`result|payload|bytes|size|limit|games`)},
+
+	// Size, the second phase: each under the server's max payload (8 MiB
+	// in this drill), each over what serve should take. The 40,000 games
+	// go last: they took 4.9 GB before issue 9, and the drill kills serve
+	// past rssBound.
 	{name: "oversized body (4,000,000 bytes)", item: itemLimits, heavy: true, build: func(c *corpus, rid string) hostileMsg {
 		m := c.valid(rid)
 		pad := 4_000_000 - len(m.data) - len(`"pad":"",`)
