@@ -13,12 +13,13 @@ import (
 	"github.com/flextime/flextime/broker"
 	"github.com/flextime/flextime/internal/natstest"
 	"github.com/flextime/flextime/internal/pgtest"
+	"github.com/flextime/flextime/internal/redistest"
 	"github.com/flextime/flextime/producer"
 	"github.com/flextime/flextime/schemas"
 )
 
 // TestChaosKill9 is the kill -9 drill of issue 9: serve runs as a
-// subprocess with Postgres history while 2,000 requests arrive (500 with
+// subprocess with Postgres history and Redis while 2,000 requests arrive (500 with
 // -short), and is killed with SIGKILL three times, at a quarter, half and
 // three quarters of the results, and restarted each time. Every request
 // must then have a correct result on FLEXTIME_RESULTS and exactly one
@@ -34,16 +35,30 @@ func TestChaosKill9(t *testing.T) {
 	dsn, _ := pgtest.Schema(t)
 	url := natstest.Server(t)
 	_, js := natstest.Connect(t, url)
+	// The shared cache tier too, as deployed. Serve has no key prefix, so
+	// the schedule ids carry a tag of this run, and the run's keys go when
+	// the test ends.
+	rdb, _ := redistest.Prefix(t)
+	tag := fmt.Sprintf("%08x", rand.Uint32())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, "*drill-chaos-"+tag+"-*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	})
 	// ACK_WAIT as short as serve allows (it must exceed EVALUATION_TIMEOUT
 	// plus the publish and history timeouts): the messages in hand at each
 	// kill come back after it.
-	env := drillEnv(url, dsn, "EVALUATION_TIMEOUT=3s", "ACK_WAIT=20s")
+	env := drillEnv(url, dsn, "EVALUATION_TIMEOUT=3s", "ACK_WAIT=20s",
+		"REDIS_URL="+redistest.URL(), "CACHE_TTL=10m")
 
 	smp := loadSample(t)
 	rng := rand.New(rand.NewPCG(9, 9))
 	reqs := make([]*schemas.Request, n)
 	for i := range reqs {
-		id := fmt.Sprintf("drill-chaos-%d", i%7) // several schedules, each revised often
+		id := fmt.Sprintf("drill-chaos-%s-%d", tag, i%7) // several schedules, each revised often
 		rev := int64(i)
 		reqs[i] = &schemas.Request{RequestID: fmt.Sprintf("chaos-%05d", i), Revision: &rev,
 			Schedule: smp.moved(rng, id, 1+rng.IntN(3))}
