@@ -40,9 +40,9 @@ type hostileKind struct {
 	// is odd but valid.
 	okFine bool
 	// truncatedFine says a result with status ok is a proper end when it
-	// says it was truncated (a top-level "truncated": true, or any
-	// top-level key naming truncation): issue 9 allows that for a result
-	// too large to send.
+	// says it was truncated (truncatedFlag: "truncated": true, or any key
+	// naming truncation): issue 9 allows that for a result too large to
+	// send.
 	truncatedFine bool
 	// spoofed: the result must not be filed in history at the time the
 	// headers claim.

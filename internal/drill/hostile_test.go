@@ -1,10 +1,13 @@
 package drill
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -134,6 +137,7 @@ func TestHostileCorpus(t *testing.T) {
 	defer cancel()
 	results := map[string][]*schemas.Result{}
 	truncated := map[*schemas.Result]bool{}
+	dlqTruncated := map[uint64]bool{}
 	seen := map[string]time.Time{}
 	dlqs := map[uint64][]schemas.DeadLetter{}
 	resR := newStreamReader(ctx, t, js, broker.StreamResults)
@@ -154,14 +158,7 @@ func TestHostileCorpus(t *testing.T) {
 				continue
 			}
 			results[r.RequestID] = append(results[r.RequestID], &r)
-			var top map[string]json.RawMessage
-			if json.Unmarshal(m.data, &top) == nil {
-				for key, v := range top {
-					if strings.Contains(strings.ToLower(key), "truncat") && string(v) == "true" {
-						truncated[&r] = true
-					}
-				}
-			}
+			truncated[&r] = truncatedFlag.Match(m.data)
 			if _, ok := seen[r.RequestID]; !ok {
 				seen[r.RequestID] = time.Now()
 			}
@@ -180,6 +177,9 @@ func TestHostileCorpus(t *testing.T) {
 				continue
 			}
 			dlqs[d.StreamSeq] = append(dlqs[d.StreamSeq], d)
+			if truncatedFlag.Match(m.data) {
+				dlqTruncated[d.StreamSeq] = true
+			}
 		}
 	}
 	ended := func() int {
@@ -288,7 +288,7 @@ func TestHostileCorpus(t *testing.T) {
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tISSUE ITEM\tVERDICT\tOUTCOME")
 	for _, h := range hostile {
-		ok, outcome := judge(h, results, truncated, dlqs)
+		ok, outcome := judge(h, results, truncated, dlqs, dlqTruncated)
 		if ok && h.kind.spoofed {
 			if why := checkSpoofedHistory(t, dsn, h.rid, began); why != "" {
 				ok, outcome = false, outcome+"; "+why
@@ -380,15 +380,27 @@ func TestHostileCorpus(t *testing.T) {
 	}
 }
 
+// truncatedFlag finds a flag saying that a result or a dead letter was
+// cut to fit, whatever its name ("truncated", "payload_truncated"...).
+var truncatedFlag = regexp.MustCompile(`"[a-z_]*truncat[a-z_]*"\s*:\s*true`)
+
 // judge says whether a hostile message came to a proper end, and what
 // that end was.
-func judge(h *hostileSent, results map[string][]*schemas.Result, truncated map[*schemas.Result]bool, dlqs map[uint64][]schemas.DeadLetter) (bool, string) {
+func judge(h *hostileSent, results map[string][]*schemas.Result, truncated map[*schemas.Result]bool,
+	dlqs map[uint64][]schemas.DeadLetter, dlqTruncated map[uint64]bool) (bool, string) {
 	k := h.kind
 	if ds := dlqs[h.seq]; len(ds) > 0 {
 		d := ds[0]
 		out := fmt.Sprintf("dead letter (%s, delivery %d): %s", d.Class, d.DeliveryCount, d.Reason)
 		if !k.reason.MatchString(d.Reason) {
 			return false, out + fmt.Sprintf(" -- the reason does not name the problem (want /%s/)", k.reason)
+		}
+		// A dead letter carries the message whole, or says it does not.
+		if p, err := base64.StdEncoding.DecodeString(d.PayloadB64); err != nil || !bytes.Equal(p, h.msg.data) {
+			if !dlqTruncated[h.seq] {
+				return false, out + fmt.Sprintf(" -- its payload (%d bytes) is not the message's (%d bytes) and it does not say it was truncated", len(p), len(h.msg.data))
+			}
+			out += " (payload truncated)"
 		}
 		return true, out
 	}
