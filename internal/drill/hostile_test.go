@@ -352,8 +352,8 @@ func TestHostileCorpus(t *testing.T) {
 			idleWithin, idle.pending, idle.ackPending))
 	}
 	if after.delivered != idle.delivered || after.pending != 0 || after.ackPending != 0 {
-		failures = append(failures, fmt.Sprintf("consumer kept delivering in the %s quiet period after the run: delivered %d then %d, num_pending %d, num_ack_pending %d",
-			quiet, idle.delivered, after.delivered, after.pending, after.ackPending))
+		failures = append(failures, fmt.Sprintf("consumer not settled after a %s quiet period: delivered %d then %d, num_pending %d, num_ack_pending %d, num_redelivered %d",
+			quiet, idle.delivered, after.delivered, after.pending, after.ackPending, after.redelivered))
 	}
 	// Deliveries past the first: the consumer's delivery count, less the
 	// messages delivered at least once.
