@@ -923,8 +923,11 @@ func (st *State) Schedule(base *schemas.Schedule) *schemas.Schedule {
 	return &out
 }
 
-// sortedGames appends team t's placed games to buf in time order: by
-// start, then slot, then game index.
+// sortedGames appends team t's placed games to buf in time order. Time
+// runs in ascending slot id (CONTRACT §1), so slots order the games first;
+// a slot with no date yet (a TBA window) keeps its place instead of
+// sorting before every dated game. Within a slot, dated games go by start
+// and before undated ones; game index breaks the remaining ties.
 func (st *State) sortedGames(t int32, buf []int32) []int32 {
 	for _, g := range st.teamGames[t] {
 		if st.games[g].Slot >= 0 {
@@ -933,11 +936,14 @@ func (st *State) sortedGames(t int32, buf []int32) []int32 {
 	}
 	less := func(a, b int32) bool {
 		pa, pb := &st.games[a], &st.games[b]
-		if pa.At != pb.At {
-			return pa.At < pb.At
-		}
 		if pa.Slot != pb.Slot {
 			return pa.Slot < pb.Slot
+		}
+		if ta, tb := pa.Timed(), pb.Timed(); ta != tb {
+			return ta
+		}
+		if pa.At != pb.At {
+			return pa.At < pb.At
 		}
 		return a < b
 	}
