@@ -466,7 +466,9 @@ func (r *venueTurnaround) onGames(st *State, short []int32) int64 {
 	return d
 }
 
-// order is the order of events: by venue, start, then game index.
+// order is the order of events: by venue, start, then game id. Events
+// that start together are ordered by id, not by their place in the games
+// array, so that the document's order never changes a score.
 func (r *venueTurnaround) order(st *State) func(a, b int32) int {
 	return func(a, b int32) int {
 		pa, pb := &st.games[a], &st.games[b]
@@ -478,13 +480,19 @@ func (r *venueTurnaround) order(st *State) func(a, b int32) int {
 		case pa.At > pb.At:
 			return 1
 		}
-		return int(a - b)
+		return strings.Compare(st.ids[a], st.ids[b])
 	}
 }
 
-// need returns the hours required between the starts of a then b.
+// need returns the hours required between the starts of a then b. Two
+// events that start together clash whichever is called first, so they
+// need the stricter of the two directions.
 func (r *venueTurnaround) need(st *State, a, b int32) int32 {
-	return max(r.hours, r.after[st.games[a].Sport], r.before[st.games[b].Sport])
+	n := max(r.hours, r.after[st.games[a].Sport], r.before[st.games[b].Sport])
+	if st.games[a].At == st.games[b].At {
+		n = max(n, r.after[st.games[b].Sport], r.before[st.games[a].Sport])
+	}
+	return n
 }
 
 // pairs calls fn for each pair of consecutive events at a venue the rule
