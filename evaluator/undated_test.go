@@ -33,4 +33,3 @@ func TestUndatedGameKeepsItsSlotOrder(t *testing.T) {
 		t.Errorf("one home game against max 0: deviation = %d, want 1", got)
 	}
 }
-
