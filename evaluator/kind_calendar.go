@@ -580,8 +580,8 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	r.slotDay = make([]int32, r.nS)
 	r.bad = make([]bool, r.nS)
 	for s := range r.nS {
-		at, off := b.Frame.slotTime(s)
-		sp := Placement{At: at, Off: off}
+		at, off, tm := b.Frame.slotTime(s)
+		sp := Placement{At: at, Off: off, Timing: tm}
 		r.slotDay[s] = sp.Day()
 		if sp.Timed() && r.weekdays != 0 && r.weekdays&(1<<sp.Weekday()) == 0 {
 			r.bad[s] = true
@@ -643,7 +643,7 @@ func (r *byes) teamDev(st *State, t int32, seq []int32) int32 {
 
 // slotWhen names slot s for a sentence: "Sat 2026-01-10" or "slot 7".
 func (r *byes) slotWhen(st *State, s int32) string {
-	if at, off := st.m.Frame.slotTime(s); at != 0 || off != 0 {
+	if at, off, _ := st.m.Frame.slotTime(s); at != 0 || off != 0 {
 		return dayString(r.slotDay[s])
 	}
 	return fmt.Sprintf("slot %d", st.m.Frame.SlotID(s))
