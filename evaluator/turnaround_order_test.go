@@ -11,7 +11,7 @@ func TestVenueTurnaroundSameStartAnyOrder(t *testing.T) {
 	a := "UTAH-ASU 2026-01-04 14:00 sport=wgym"
 	b := "BYU-TCU 2026-01-04 14:00 venue=huntsman-center neutral=true"
 	c := "ARIZ-COLO 2026-01-04 20:00 venue=huntsman-center neutral=true"
-	params := `{"hours":4,"sports":{"wgym":{"before":12,"after":8}}}`
+	params := `{"duration_minutes":0,"hours":4,"sports":{"wgym":{"before":12,"after":8}}}`
 	var devs []int64
 	for _, order := range [][]string{{a, b, c}, {b, a, c}, {c, b, a}, {c, a, b}} {
 		got, _ := devOf(t, dated(t, order...), "venue_turnaround", params)
