@@ -677,6 +677,7 @@ func (r *venueTurnaround) event(st *State, g int32) string {
 // --- byes ---
 
 type byes struct {
+	sel      *selector // the games that fill a slot; a slot without one is a bye
 	b        bounds
 	weekdays uint8 // bit per time.Weekday; 0: any
 	nS       int32
@@ -684,13 +685,35 @@ type byes struct {
 	bad      []bool  // per slot: a bye there falls on a weekday not allowed
 	nBad     int32
 	allowed  string
+	// avoid: a run of byes between a game whose role (from the team's
+	// side) is in avBefore and one in avAfter counts 1: away-bye-away.
+	avoid             bool
+	avBefore, avAfter uint8
+	avBWord, avAWord  string
+}
+
+// roleMaskOf reads a role param ("home", "away", "any") as a role mask
+// from the team's side; a neutral-site game is neither home nor away.
+func roleMaskOf(v string) (uint8, string) {
+	switch v {
+	case "home":
+		return maskH, "home"
+	case "away":
+		return maskA, "road"
+	}
+	return maskHA, "any"
 }
 
 func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	var p struct {
 		Teams    []string `json:"teams"`
+		Select   *Select  `json:"select"`
 		Min, Max *int
 		Weekdays []string `json:"weekdays"`
+		Avoid    *struct {
+			Before string `json:"before"`
+			After  string `json:"after"`
+		} `json:"avoid_between"`
 	}
 	if err := decodeParams(raw, &p); err != nil {
 		return nil, err
@@ -698,7 +721,16 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	if p.Min != nil && p.Max != nil && *p.Min > *p.Max {
 		return nil, inputErr("params.max", "is less than min")
 	}
-	r := &byes{b: newBounds(p.Min, p.Max), nS: int32(b.Frame.NumSlots())}
+	sel, err := b.Selector("select", p.Select)
+	if err != nil {
+		return nil, err
+	}
+	r := &byes{sel: sel, b: newBounds(p.Min, p.Max), nS: int32(b.Frame.NumSlots())}
+	if p.Avoid != nil {
+		r.avoid = true
+		r.avBefore, r.avBWord = roleMaskOf(p.Avoid.Before)
+		r.avAfter, r.avAWord = roleMaskOf(p.Avoid.After)
+	}
 	for i, w := range p.Weekdays {
 		d, ok := weekdayNames[w]
 		if !ok {
@@ -720,7 +752,6 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	}
 	var teams []int32
 	if p.Teams != nil {
-		var err error
 		if teams, err = b.Teams("teams", p.Teams); err != nil {
 			return nil, err
 		}
@@ -728,33 +759,17 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	return b.PerTeam(teams, r), nil
 }
 
-// played returns how many distinct slots seq covers and how many of those
-// would be a bye on a weekday not allowed.
-func (r *byes) played(st *State, seq []int32) (n, bad int32) {
-	if r.nS <= 256 {
-		var seen [4]uint64
-		for _, g := range seq {
-			s := st.games[g].Slot
-			if seen[s>>6]&(1<<(s&63)) != 0 {
-				continue
-			}
-			seen[s>>6] |= 1 << (s & 63)
-			n++
-			if r.bad[s] {
-				bad++
-			}
-		}
-		return n, bad
-	}
-	for i, g := range seq {
+// played returns how many distinct slots gs (a team's selected games in
+// slot order) covers and how many of those would be a bye on a weekday
+// not allowed.
+func (r *byes) played(st *State, gs []int32) (n, bad int32) {
+	last := int32(-1)
+	for _, g := range gs {
 		s := st.games[g].Slot
-		dup := false
-		for _, h := range seq[:i] {
-			dup = dup || st.games[h].Slot == s
-		}
-		if dup {
+		if s == last {
 			continue
 		}
+		last = s
 		n++
 		if r.bad[s] {
 			bad++
@@ -763,12 +778,29 @@ func (r *byes) played(st *State, seq []int32) (n, bad int32) {
 	return n, bad
 }
 
+// between calls fn with each two selected games of t that have byes
+// between them and match avoid_between.
+func (r *byes) between(st *State, t int32, gs []int32, fn func(a, b int32)) {
+	for i := 1; i < len(gs); i++ {
+		a, b := gs[i-1], gs[i]
+		pa, pb := &st.games[a], &st.games[b]
+		if pb.Slot-pa.Slot > 1 && r.avBefore&(1<<roleOf(t, *pa)) != 0 && r.avAfter&(1<<roleOf(t, *pb)) != 0 {
+			fn(a, b)
+		}
+	}
+}
+
 func (r *byes) teamDev(st *State, t int32, seq []int32) int32 {
 	n, bad := int32(0), int32(0)
+	var avoided int32
 	if st != nil {
-		n, bad = r.played(st, seq)
+		gs := pickFrom(st, r.sel, t, seq)
+		n, bad = r.played(st, gs)
+		if r.avoid {
+			r.between(st, t, gs, func(int32, int32) { avoided++ })
+		}
 	}
-	return int32(r.b.dev(r.nS-n)) + r.nBad - bad
+	return int32(r.b.dev(r.nS-n)) + r.nBad - bad + avoided
 }
 
 // slotWhen names slot s for a sentence: "Sat 2026-01-10" or "slot 7".
@@ -781,8 +813,9 @@ func (r *byes) slotWhen(st *State, s int32) string {
 
 func (r *byes) explainTeam(st *State, t int32, seq []int32) []schemas.Violation {
 	f := st.m.Frame
+	gs := append([]int32(nil), pickFrom(st, r.sel, t, seq)...)
 	busy := make([]bool, r.nS)
-	for _, g := range seq {
+	for _, g := range gs {
 		busy[st.games[g].Slot] = true
 	}
 	var free []int32
@@ -796,20 +829,20 @@ func (r *byes) explainTeam(st *State, t int32, seq []int32) []schemas.Violation 
 	if d := r.b.dev(n); d != 0 {
 		var v schemas.Violation
 		if n == 0 {
-			v = st.violation(d, seq, []int32{t}, fmt.Sprintf("%s has no bye, the rule wants %s%s",
-				st.teamLabel(t), r.b, st.gameList(seq, t)))
+			v = st.violation(d, gs, []int32{t}, fmt.Sprintf("%s has no bye, the rule wants %s%s",
+				st.teamLabel(t), r.b, st.gameList(gs, t)))
 		} else {
 			whens := make([]string, 0, len(free))
 			for _, s := range free {
 				whens = append(whens, r.slotWhen(st, s))
 			}
-			var gs []int32
+			var named []int32
 			if n < r.b.lo {
-				gs = seq // the games that fill the slots a bye would need
+				named = gs // the games that fill the slots a bye would need
 			}
-			v = st.violation(d, gs, []int32{t}, fmt.Sprintf("%s has %s (%s), the rule wants %s",
+			v = st.violation(d, named, []int32{t}, fmt.Sprintf("%s has %s (%s), the rule wants %s",
 				st.teamLabel(t), count(n, "byes"), strings.Join(whens, ", "), r.b))
-			if gs == nil {
+			if named == nil {
 				for _, s := range free {
 					v.Slots = append(v.Slots, f.SlotID(s))
 				}
@@ -825,6 +858,13 @@ func (r *byes) explainTeam(st *State, t int32, seq []int32) []schemas.Violation 
 			st.teamLabel(t), r.slotWhen(st, s), r.allowed))
 		v.Slots = []int{f.SlotID(s)}
 		out = append(out, v)
+	}
+	if r.avoid {
+		r.between(st, t, gs, func(a, b int32) {
+			out = append(out, st.violation(1, []int32{a, b}, []int32{t}, fmt.Sprintf(
+				"%s has a bye between a %s game and a %s game, which the rule avoids%s",
+				st.teamLabel(t), r.avBWord, r.avAWord, st.gameList([]int32{a, b}, t))))
+		})
 	}
 	return out
 }
