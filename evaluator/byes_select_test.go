@@ -5,7 +5,6 @@ import (
 	"testing"
 )
 
-
 // TestByesSelect: a non-conference game fills no conference bye unless
 // the rule selects it. Without a selector the rule could not tell them
 // apart, and KU's non-conference Saturday counted as a played week.
