@@ -951,8 +951,10 @@ func (st *State) Schedule(base *schemas.Schedule) *schemas.Schedule {
 // sortedGames appends team t's placed games to buf in time order. Time
 // runs in ascending slot id (CONTRACT §1), so slots order the games first;
 // a slot with no date yet (a TBA window) keeps its place instead of
-// sorting before every dated game. Within a slot, dated games go by start
-// and before undated ones; game index breaks the remaining ties.
+// sorting before every dated game. Within a slot, games with a kick-off
+// go first, by kick-off, then the games not yet timed (a slot's start is
+// a date, not a kick-off at midnight); game index breaks the remaining
+// ties.
 func (st *State) sortedGames(t int32, buf []int32) []int32 {
 	for _, g := range st.teamGames[t] {
 		if st.games[g].Slot >= 0 {
@@ -964,10 +966,10 @@ func (st *State) sortedGames(t int32, buf []int32) []int32 {
 		if pa.Slot != pb.Slot {
 			return pa.Slot < pb.Slot
 		}
-		if ta, tb := pa.Timed(), pb.Timed(); ta != tb {
+		if ta, tb := pa.Timing == TimingKickoff, pb.Timing == TimingKickoff; ta != tb {
 			return ta
 		}
-		if pa.At != pb.At {
+		if pa.Timing == TimingKickoff && pa.At != pb.At {
 			return pa.At < pb.At
 		}
 		return a < b
