@@ -424,16 +424,15 @@ func (r *venueUnavailable) explainGame(st *State, g int32, dev int32) schemas.Vi
 
 // --- venue_turnaround ---
 
-// defaultDurationMin is how long an event lasts, in minutes, when the
-// params give no duration for its sport: a football game about 3.5 h,
-// any other (basketball, volleyball, a gymnastics meet) about 2 h.
-func defaultDurationMin(sport string) int32 {
-	switch strings.ToLower(sport) {
-	case "football", "fb", "cfb":
-		return 210
-	}
-	return 120
-}
+// How long an event lasts, in minutes, when the params give no duration
+// for its sport: a football game (sports footballSports) about 3.5 h, any
+// other (basketball, volleyball, a gymnastics meet) about 2 h.
+const (
+	footballMinutes = 210
+	otherMinutes    = 120
+)
+
+var footballSports = []string{"football", "fb", "cfb"}
 
 type venueTurnaround struct {
 	venues        []int32 // nil: every venue
@@ -441,6 +440,7 @@ type venueTurnaround struct {
 	before, after map[int32]int32 // by sport: hours needed free before / after
 	dur           map[int32]int32 // by sport: minutes an event lasts
 	durDefault    int32           // minutes, for sports not in dur; -1: by sport name
+	football      []int32         // the football sports' interned ids
 	flag          bool            // an event not yet timed counts 1
 	// at is the slab that keeps, per game, the venue it was last scored
 	// at plus one (0: not scored); the game listener's counter per game is
@@ -475,6 +475,9 @@ func compileVenueTurnaround(b *Builder, raw json.RawMessage) (rule, error) {
 		dur: map[int32]int32{}, durDefault: -1, flag: flag}
 	if p.Duration != nil {
 		r.durDefault = *p.Duration
+	}
+	for _, sp := range footballSports {
+		r.football = append(r.football, b.Intern(sp))
 	}
 	if p.Venues != nil {
 		r.venues = make([]int32, 0, len(p.Venues))
@@ -521,7 +524,10 @@ func (r *venueTurnaround) duration(st *State, g int32) int64 {
 	if r.durDefault >= 0 {
 		return int64(r.durDefault) * 60
 	}
-	return int64(defaultDurationMin(st.internedName(sp))) * 60
+	if slices.Contains(r.football, sp) {
+		return footballMinutes * 60
+	}
+	return otherMinutes * 60
 }
 
 // onGames rescores the venues a moved game left or reached: each event
