@@ -61,12 +61,16 @@ var weekdayNames = map[string]time.Weekday{
 	"Thu": time.Thursday, "Fri": time.Friday, "Sat": time.Saturday,
 }
 
-// when describes a game's start for a sentence: "on Sun 2026-02-01" or
-// "in slot 7" when it has no date.
+// when describes a game's start for a sentence: "on Sun 2026-02-01",
+// "in the window from Mon 2026-01-05" when its slot covers several days
+// and it has no kick-off, or "in slot 7" when it has no date.
 func (st *State) when(g int32) string {
 	p := &st.games[g]
-	if !p.Timed() {
+	switch {
+	case !p.Timed():
 		return fmt.Sprintf("in slot %d", st.m.Frame.SlotID(p.Slot))
+	case p.Timing == TimingWindow:
+		return "in the window from " + dayString(p.Day())
 	}
 	return "on " + dayString(p.Day())
 }

@@ -74,7 +74,7 @@ func TestWeekdayInAWindow(t *testing.T) {
 		t.Errorf("BYU on a Monday, skip: %d, want 0", got)
 	}
 	got, v := devOf(t, s, "forbidden", `{"select":{"teams":["BYU"],"weekdays":["Mon"]},"untimed":"flag"}`)
-	if got != 1 || !hasViolation(v, []string{"KU-BYU@1"}, "not yet timed") {
+	if got != 1 || !hasViolation(v, []string{"KU-BYU@1"}, "KU hosts BYU in the window from Mon 2026-01-05, not yet timed") {
 		t.Errorf("BYU on a Monday, flag: %d, want 1: %+v", got, v)
 	}
 	// A one-day slot dates its games: a Saturday slot is a Saturday.
