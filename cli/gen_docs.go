@@ -161,7 +161,8 @@ game's own ` + "`start`" + ` is its **kick-off**. A game without one is *not yet
 that need a time of day (start windows, venue turnaround, a selector's ` + "`times`" + `, or
 its ` + "`weekdays`" + ` when the slot covers several days) never read its slot's midnight
 as a kick-off; they skip it, or count it once as not yet timed where the kind has an
-` + "`untimed`" + ` param set to ` + "`\"flag\"`" + `. Dates and weekdays are local to the offset a start
+` + "`untimed`" + ` param set to ` + "`\"flag\"`" + `. Rules that count days (rest, compression,
+season window, trips) take such a game on its slot's first day. Dates and weekdays are local to the offset a start
 is written in. Times of day are compared to the minute, window ends inclusive;
 distances are rounded up to whole km and turnaround time to whole hours in the
 deviation.

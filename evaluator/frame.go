@@ -165,6 +165,9 @@ func (f *Frame) locate() error {
 			return err
 		}
 		pl.teamVenue[i] = f.VenueIndex(t.Venue)
+		if pl.teamVenue[i] < 0 && t.Venue != "" && nV > 0 {
+			return inputErr(fmt.Sprintf("teams[%d].venue", i), "unknown venue %q (not in venues)", t.Venue)
+		}
 		if v := pl.teamVenue[i]; v >= 0 {
 			if !pl.located[i] && pl.located[nT+int(v)] {
 				pl.located[i], pl.lat[i], pl.cosLat[i], pl.lon[i] = true, pl.lat[nT+int(v)], pl.cosLat[nT+int(v)], pl.lon[nT+int(v)]

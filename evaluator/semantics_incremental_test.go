@@ -18,10 +18,7 @@ import (
 // sites, other sports at shared arenas and non-conference games.
 func venueSeason(rng *rand.Rand) *schemas.Schedule {
 	s := &schemas.Schedule{ID: "venues", Sport: "mbb", Teams: slices.Clone(big12)}
-	for _, t := range big12 {
-		s.Venues = append(s.Venues, schemas.Venue{ID: t.Venue, Lat: t.Lat, Lon: t.Lon, TZ: t.TZ})
-	}
-	s.Venues = append(s.Venues, tmc,
+	s.Venues = append(arenas(), tmc,
 		schemas.Venue{ID: "t-mobile-arena", Name: "T-Mobile Arena", Lat: ptr(36.1029), Lon: ptr(-115.1784), TZ: "America/Los_Angeles"},
 		schemas.Venue{ID: "practice-gym"}) // no place, no zone
 	day := time.Date(2026, 1, 3, 0, 0, 0, 0, time.FixedZone("CST", -6*3600))

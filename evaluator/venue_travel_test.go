@@ -1,10 +1,13 @@
 package evaluator_test
 
 import (
+	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/schemas"
 )
 
@@ -22,12 +25,21 @@ var tmc = schemas.Venue{ID: "t-mobile-center", Name: "T-Mobile Center", Lat: ptr
 
 func ptr(f float64) *float64 { return &f }
 
+// arenas lists the Big 12 teams' arenas as venues.
+func arenas() []schemas.Venue {
+	var vs []schemas.Venue
+	for _, t := range big12 {
+		vs = append(vs, schemas.Venue{ID: t.Venue, Lat: t.Lat, Lon: t.Lon, TZ: t.TZ})
+	}
+	return vs
+}
+
 // TestTravelNeutralSiteAtItsVenue: a neutral-site game is played at its
 // venue's coordinates, not at the nominal home team's arena. KU "hosting"
 // WVU at T-Mobile Center used to count 0 km for Kansas.
 func TestTravelNeutralSiteAtItsVenue(t *testing.T) {
 	s := dated(t, "KU-WVU 2026-03-12 venue=t-mobile-center neutral=true")
-	s.Venues = []schemas.Venue{tmc}
+	s.Venues = append(arenas(), tmc)
 	ku := big12[8]
 	want := int64(math.Ceil(2 * havKm(*ku.Lat, *ku.Lon, *tmc.Lat, *tmc.Lon)))
 	got, v := devOf(t, s, "travel", `{"teams":["KU"],"max_trip_km":0}`)
@@ -101,5 +113,38 @@ func TestTravelTripsReturnHome(t *testing.T) {
 	got, v := devOf(t, s, "travel", `{"teams":["KU"],"max_trip_km":0,"return_home_days":7}`)
 	if got != int64(math.Ceil(one)) || len(v) != 1 {
 		t.Errorf("return_home_days 7: %d, want one trip of %d: %+v", got, int64(math.Ceil(one)), v)
+	}
+}
+
+// TestVenueListChecked: with a venue list, a game or team naming a venue
+// outside it is refused with the field named, even when the document
+// skipped schemas validation; without a list, venues are labels.
+func TestVenueListChecked(t *testing.T) {
+	s := dated(t, "KU-WVU 2026-03-12 venue=sprint-center neutral=true")
+	if _, err := evaluator.Evaluate(s, nil, evaluator.CompileOptions{}); err != nil {
+		t.Fatalf("labels without a list: %v", err)
+	}
+	s.Venues = []schemas.Venue{tmc}
+	s.Teams = slices.Clone(s.Teams) // big12 is shared
+	for i := range s.Teams {
+		s.Teams[i].Venue = ""
+	}
+	_, err := evaluator.Evaluate(s, nil, evaluator.CompileOptions{})
+	if !errors.Is(err, evaluator.ErrInput) || !strings.Contains(err.Error(), "games[0].venue") {
+		t.Errorf("unknown game venue: %v", err)
+	}
+	s = dated(t, "KU-WVU 2026-03-12 venue=t-mobile-center neutral=true")
+	s.Venues = []schemas.Venue{tmc}
+	_, err = evaluator.Evaluate(s, nil, evaluator.CompileOptions{})
+	if !errors.Is(err, evaluator.ErrInput) || !strings.Contains(err.Error(), "teams[0].venue") {
+		t.Errorf("unknown team venue: %v", err)
+	}
+	s.Teams = nil
+	s.Venues = []schemas.Venue{{ID: "x", TZ: "America/Kansas_City"}}
+	s.Games = nil
+	s.Slots = nil
+	_, err = evaluator.Evaluate(s, nil, evaluator.CompileOptions{})
+	if !errors.Is(err, evaluator.ErrInput) || !strings.Contains(err.Error(), "venues[0].tz") {
+		t.Errorf("unknown time zone: %v", err)
 	}
 }
