@@ -148,3 +148,29 @@ func TestVenueListChecked(t *testing.T) {
 		t.Errorf("unknown time zone: %v", err)
 	}
 }
+
+// TestHomeSwapMovesTheVenue: a game without a venue of its own is played
+// at its home team's venue, so swapping home and away moves it. The
+// incremental path kept the old home's venue, and disagreed with a fresh
+// evaluation of the written-back document.
+func TestHomeSwapMovesTheVenue(t *testing.T) {
+	s := dated(t, "KU-KSU 2026-01-03 14:00", "KSU-ISU 2026-01-03 15:00 sport=wgym")
+	cs := []schemas.Constraint{con("turn", "venue_turnaround", true, `{"hours":4,"duration_minutes":0}`)}
+	cs[0].Sport = "mbb"
+	st, err := evaluator.Evaluate(s, cs, evaluator.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Deviation(0) != 0 {
+		t.Fatalf("before the swap: %d, want 0", st.Deviation(0))
+	}
+	mv := evaluator.NewMover(st)
+	mv.SwapHomes(st.Model().Frame.TeamIndex("KU"), st.Model().Frame.TeamIndex("KSU"))
+	full, err := evaluator.Evaluate(st.Schedule(s), cs, evaluator.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Deviation(0) != 3 || st.Deviation(0) != full.Deviation(0) {
+		t.Errorf("KSU hosts KU at 14:00 and ISU at 15:00: incremental %d, full %d, want 3", st.Deviation(0), full.Deviation(0))
+	}
+}
