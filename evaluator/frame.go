@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	_ "time/tzdata" // time zones must not depend on the host's zoneinfo
 
@@ -146,8 +147,7 @@ func (f *Frame) locate() error {
 		}
 		z, ok := zones[tz]
 		if !ok {
-			var err error
-			if z, err = time.LoadLocation(tz); err != nil || tz == "Local" {
+			if z = loadZone(tz); z == nil {
 				return inputErr(field, "unknown time zone %q (an IANA name such as America/Chicago)", tz)
 			}
 			zones[tz] = z
@@ -179,6 +179,27 @@ func (f *Frame) locate() error {
 	}
 	f.place = pl
 	return nil
+}
+
+// zoneCache keeps the time zones loaded so far: time.LoadLocation reads
+// and parses the zone's file on every call, and frames are built per
+// schedule. Only names that load are kept, so it is bounded by the IANA
+// database (some 600 zones).
+var zoneCache sync.Map // string -> *time.Location
+
+// loadZone returns the IANA time zone called name, or nil when there is
+// none ("Local", the host's zone, is refused: a score must not depend on
+// where it is computed).
+func loadZone(name string) *time.Location {
+	if z, ok := zoneCache.Load(name); ok {
+		return z.(*time.Location)
+	}
+	z, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil
+	}
+	zoneCache.Store(name, z)
+	return z
 }
 
 // VenueIndex returns the index of a listed venue, or -1.
