@@ -87,11 +87,26 @@ func (st *State) gameLine(g, t int32) string {
 	var verb string
 	switch {
 	case p.Neutral:
-		verb = "plays " + st.teamLabel(opp) + " at a neutral site"
+		verb = "plays " + st.teamLabel(opp) + " at a neutral site" + st.siteName(g)
 	case t == p.Home:
 		verb = "hosts " + st.teamLabel(opp)
 	default:
 		verb = "plays at " + st.teamLabel(opp)
 	}
 	return strings.TrimSpace(st.teamLabel(t) + " " + verb + " " + st.when(g))
+}
+
+// siteName names game g's venue for a sentence, " (T-Mobile Center)",
+// when the schedule lists it; "" otherwise.
+func (st *State) siteName(g int32) string {
+	v := st.games[g].Venue
+	f := st.m.Frame
+	if v < 0 || int(v) >= f.NumVenues() {
+		return ""
+	}
+	name := f.Venues[v].Name
+	if name == "" {
+		name = f.Venues[v].ID
+	}
+	return " (" + name + ")"
 }

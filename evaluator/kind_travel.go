@@ -394,7 +394,7 @@ func (st *State) tripStops(gs []int32, t int32) string {
 		opp := p.Home + p.Away - t
 		switch {
 		case p.Neutral:
-			parts = append(parts, fmt.Sprintf("against %s at a neutral site %s", st.teamLabel(opp), st.when(g)))
+			parts = append(parts, fmt.Sprintf("against %s at a neutral site%s %s", st.teamLabel(opp), st.siteName(g), st.when(g)))
 		case p.Home == t:
 			parts = append(parts, fmt.Sprintf("at home against %s %s", st.teamLabel(opp), st.when(g)))
 		default:

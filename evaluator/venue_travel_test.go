@@ -46,6 +46,9 @@ func TestTravelNeutralSiteAtItsVenue(t *testing.T) {
 	if got != want || want < 100 {
 		t.Fatalf("KU to T-Mobile Center and back: deviation %d, want %d km: %+v", got, want, v)
 	}
+	if len(v) != 1 || !strings.Contains(v[0].Message, "KU's trip against WVU at a neutral site (T-Mobile Center) on Thu 2026-03-12 covers") {
+		t.Errorf("explanation: %+v", v)
+	}
 	// WVU flies to Kansas City, not to Lawrence.
 	wvu := big12[15]
 	want = int64(math.Ceil(2 * havKm(*wvu.Lat, *wvu.Lon, *tmc.Lat, *tmc.Lon)))
