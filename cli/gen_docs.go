@@ -55,10 +55,10 @@ var selectorFields = map[string]string{
 	"kinds":     "Game kinds, such as `conference`; a game without a `kind` is a conference game.",
 	"networks":  "TV networks, such as `ESPN`.",
 	"sports":    "Sports; a game without a `sport` has the schedule's.",
-	"weekdays":  "Local weekdays of the start, `Mon` … `Sun`. A game without a start matches none.",
-	"dates":     "Local date ranges, inclusive: `{\"from\": \"2026-01-01\", \"to\": \"2026-01-31\"}`. A game without a start matches none.",
+	"weekdays":  "Local weekdays of the start, `Mon` … `Sun`. A game not yet timed has its one-day slot's weekday; in a slot of several days, or without a date, it has none and matches none.",
+	"dates":     "Local date ranges, inclusive: `{\"from\": \"2026-01-01\", \"to\": \"2026-01-31\"}`. A game not yet timed has its slot's first day; a game without a date matches none.",
 	"slots":     "A range of slot ids, inclusive: `{\"from\": 0, \"to\": 9}`; an absent end is open.",
-	"times":     "Ranges of local start times, inclusive: `{\"from\": \"18:00\", \"to\": \"21:30\"}`. A game without a start matches none.",
+	"times":     "Ranges of local kick-off times, inclusive: `{\"from\": \"18:00\", \"to\": \"21:30\"}`. A game not yet timed (no start of its own) matches none.",
 }
 
 // fallbackExamples are params for the kinds whose schema gives no
@@ -149,6 +149,28 @@ may be fractional). The costs of the **hard** constraints (` + "`\"hard\": true`
 to the schedule's ` + "`infeasibility`" + `, which must be 0 for the schedule to be usable;
 the costs of the **soft** ones add up to its ` + "`objective`" + `, which a scheduler
 minimises. The same kind can be hard in one constraint set and soft in another.
+A constraint counts as violated (` + "`hard_violated`" + `, ` + "`soft_violated`" + `) when its
+**deviation** is not 0, even when its penalty is 0 and so its cost is 0: a rule
+that does not hold is reported as such whatever it weighs.
+
+**Time and order.** A team's games run in slot order (time runs in ascending slot
+id); within one slot, games with a kick-off come first, by kick-off, then the rest,
+by their order in the document. A slot's ` + "`start`" + ` only **dates** its games (its
+time of day is ignored) and ` + "`days`" + ` says how many local days the slot covers; a
+game's own ` + "`start`" + ` is its **kick-off**. A game without one is *not yet timed*: rules
+that need a time of day (start windows, venue turnaround, a selector's ` + "`times`" + `, or
+its ` + "`weekdays`" + ` when the slot covers several days) never read its slot's midnight
+as a kick-off; they skip it, or count it once as not yet timed where the kind has an
+` + "`untimed`" + ` param set to ` + "`\"flag\"`" + `. Rules that count days (rest, compression,
+season window, trips) take such a game on its slot's first day. Dates and weekdays are local to the offset a start
+is written in. Times of day are compared to the minute, window ends inclusive;
+distances are rounded up to whole km and turnaround time to whole hours in the
+deviation.
+
+**Venues.** A schedule may list its ` + "`venues`" + ` (id, coordinates, time zone, sports).
+A game is played at its ` + "`venue`" + ` (by default its home team's): when the venue is
+listed, at the venue's place and time zone, so a neutral site is not the nominal
+home team's arena. With a list, every venue a game or team names must be in it.
 
 The ITC2021 kinds (` + "`CA1`" + ` to ` + "`SE1`" + `) keep the RobinX names and meanings: team ids are
 strings, slot ids integers. The other kinds work on dated schedules, and most of

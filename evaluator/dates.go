@@ -61,12 +61,16 @@ var weekdayNames = map[string]time.Weekday{
 	"Thu": time.Thursday, "Fri": time.Friday, "Sat": time.Saturday,
 }
 
-// when describes a game's start for a sentence: "on Sun 2026-02-01" or
-// "in slot 7" when it has no date.
+// when describes a game's start for a sentence: "on Sun 2026-02-01",
+// "in the window from Mon 2026-01-05" when its slot covers several days
+// and it has no kick-off, or "in slot 7" when it has no date.
 func (st *State) when(g int32) string {
 	p := &st.games[g]
-	if !p.Timed() {
+	switch {
+	case !p.Timed():
 		return fmt.Sprintf("in slot %d", st.m.Frame.SlotID(p.Slot))
+	case p.Timing == TimingWindow:
+		return "in the window from " + dayString(p.Day())
 	}
 	return "on " + dayString(p.Day())
 }
@@ -83,11 +87,26 @@ func (st *State) gameLine(g, t int32) string {
 	var verb string
 	switch {
 	case p.Neutral:
-		verb = "plays " + st.teamLabel(opp) + " at a neutral site"
+		verb = "plays " + st.teamLabel(opp) + " at a neutral site" + st.siteName(g)
 	case t == p.Home:
 		verb = "hosts " + st.teamLabel(opp)
 	default:
 		verb = "plays at " + st.teamLabel(opp)
 	}
 	return strings.TrimSpace(st.teamLabel(t) + " " + verb + " " + st.when(g))
+}
+
+// siteName names game g's venue for a sentence, " (T-Mobile Center)",
+// when the schedule lists it; "" otherwise.
+func (st *State) siteName(g int32) string {
+	v := st.games[g].Venue
+	f := st.m.Frame
+	if v < 0 || int(v) >= f.NumVenues() {
+		return ""
+	}
+	name := f.Venues[v].Name
+	if name == "" {
+		name = f.Venues[v].ID
+	}
+	return " (" + name + ")"
 }

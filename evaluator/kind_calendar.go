@@ -15,14 +15,18 @@ import (
 // judges a game against its venue's calendar; venue_turnaround looks at
 // every venue's events in order; byes looks at the slots a team sits out.
 //
-// A game without a start (neither its own nor its slot's) has no date or
-// time, so the date and time rules cannot judge it and it counts nothing.
+// A game's own start is its kick-off; a slot's start only dates the games
+// in it. A game without a kick-off is not yet timed: the rules that need
+// a time of day (start_times, venue_turnaround, a selector's times, or
+// its weekdays in a window of several days) never read its slot's
+// midnight as one. They skip it, or, with untimed "flag", count it once
+// as "not yet timed". A game with no date at all counts nothing.
 
 func init() {
 	Register(Kind{
 		Name:        "forbidden",
 		Description: "no selected game may be played, such as BYU on a Sunday or any game in an exam period",
-		Deviation:   "the number of placed games selected from the side of either team",
+		Deviation:   "the number of placed games selected from the side of either team; with untimed \"flag\", plus the games not yet timed that the selector's weekdays or times might select",
 		Compile:     compileForbidden,
 	})
 	Register(Kind{
@@ -34,26 +38,28 @@ func init() {
 	Register(Kind{
 		Name:        "start_times",
 		Description: "every selected game starts at a local time inside one of the windows",
-		Deviation:   "the number of selected games whose local start time lies outside every window, ends inclusive (a game without a start counts 0)",
+		Deviation:   "the number of selected games whose local kick-off time (minutes, ends inclusive) lies outside every window; a game not yet timed (no start of its own) counts 0, or 1 with untimed \"flag\"",
 		Compile:     compileStartTimes,
 	})
 	Register(Kind{
 		Name:        "venue_unavailable",
 		Description: "no game of the given sports is played at the venue while it is unavailable",
-		Deviation:   "the number of games at the venue, of the given sports, whose start lies in a period (from inclusive, to exclusive)",
+		Deviation:   "the number of games at the venue, of the given sports, whose kick-off lies in a period (from inclusive, to exclusive); a game not yet timed counts when any of its slot's days overlaps a period",
 		Compile:     compileVenueUnavailable,
 	})
 	Register(Kind{
 		Name:        "venue_turnaround",
-		Description: "consecutive events at one venue start far enough apart to turn the venue around",
-		Deviation:   "sum over consecutive events A then B at one venue of ceil(max(0, need - gap) / 1 h), gap = B's start - A's start, need = max(hours, after[A's sport], before[B's sport]) hours",
-		Compile:     compileVenueTurnaround,
+		Description: "between consecutive events at one venue there is enough time to turn the venue around",
+		Deviation: "sum over consecutive timed events A then B at one venue (by kick-off, then game id) of ceil(max(0, need - gap) / 1 h), gap = B's kick-off - (A's kick-off + A's duration), " +
+			"need = max(hours, after[A's sport], before[B's sport]) hours; events that start together use the longer duration and the stricter need either way; an event not yet timed counts 0, or 1 with untimed \"flag\"",
+		Compile: compileVenueTurnaround,
 	})
 	Register(Kind{
 		Name:        "byes",
-		Description: "each team has between min and max byes (slots without a game), falling on the allowed weekdays",
-		Deviation:   "sum over teams of max(0, min - n, n - max), n = the team's byes, plus the byes whose slot starts on a weekday not in weekdays",
-		Compile:     compileByes,
+		Description: "each team has between min and max byes (slots without a selected game), falling on the allowed weekdays, and none between two games of a kind to avoid (away-bye-away)",
+		Deviation: "sum over teams of max(0, min - n, n - max), n = the team's byes (slots without a selected game), plus the byes whose slot starts on a weekday not in weekdays, " +
+			"plus each run of byes between two selected games matching avoid_between",
+		Compile: compileByes,
 	})
 }
 
@@ -71,6 +77,17 @@ func selectedSides(st *State, sel *selector, g int32) []int32 {
 		out = append(out, p.Home)
 	}
 	return out
+}
+
+// untimedFlag reads a kind's untimed param: "skip" (the default) or "flag".
+func untimedFlag(v string) (bool, error) {
+	switch v {
+	case "", "skip":
+		return false, nil
+	case "flag":
+		return true, nil
+	}
+	return false, inputErr("params.untimed", "%q is not skip or flag", v)
 }
 
 // calClock formats minutes after midnight as "19:00".
@@ -116,11 +133,15 @@ func (st *State) internedName(id int32) string {
 
 // --- forbidden ---
 
-type forbidden struct{ sel *selector }
+type forbidden struct {
+	sel  *selector
+	flag bool // count the games not yet timed that might be forbidden
+}
 
 func compileForbidden(b *Builder, raw json.RawMessage) (rule, error) {
 	var p struct {
-		Select *Select `json:"select"`
+		Select  *Select `json:"select"`
+		Untimed string  `json:"untimed"`
 	}
 	if err := decodeParams(raw, &p); err != nil {
 		return nil, err
@@ -129,17 +150,26 @@ func compileForbidden(b *Builder, raw json.RawMessage) (rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.PerGame(&forbidden{sel: sel}), nil
+	flag, err := untimedFlag(p.Untimed)
+	if err != nil {
+		return nil, err
+	}
+	return b.PerGame(&forbidden{sel: sel, flag: flag}), nil
 }
 
 func (r *forbidden) gameDev(st *State, g int32) int32 {
-	if r.sel.match(st, g, -1) {
+	if r.sel.match(st, g, -1) || (r.flag && r.sel.maybe(st, g)) {
 		return 1
 	}
 	return 0
 }
 
 func (r *forbidden) explainGame(st *State, g int32, dev int32) schemas.Violation {
+	if !r.sel.match(st, g, -1) {
+		p := &st.games[g]
+		return st.violation(int64(dev), []int32{g}, []int32{p.Home, p.Away},
+			st.gameLine(g, p.Home)+", not yet timed: it may fall on a day or time the rule forbids")
+	}
 	ts := selectedSides(st, r.sel, g)
 	return st.violation(int64(dev), []int32{g}, ts, st.gameLine(g, ts[0])+", which the rule forbids")
 }
@@ -219,12 +249,14 @@ type startTimes struct {
 	sel     *selector
 	windows [][2]int32 // minutes after midnight, inclusive
 	label   string
+	flag    bool // a selected game not yet timed counts 1
 }
 
 func compileStartTimes(b *Builder, raw json.RawMessage) (rule, error) {
 	var p struct {
 		Select  *Select     `json:"select"`
 		Windows []TimeRange `json:"windows"`
+		Untimed string      `json:"untimed"`
 	}
 	if err := decodeParams(raw, &p); err != nil {
 		return nil, err
@@ -233,10 +265,14 @@ func compileStartTimes(b *Builder, raw json.RawMessage) (rule, error) {
 	if err != nil {
 		return nil, err
 	}
+	flag, err := untimedFlag(p.Untimed)
+	if err != nil {
+		return nil, err
+	}
 	if len(p.Windows) == 0 {
 		return nil, inputErr("params.windows", "needs at least one window")
 	}
-	r := &startTimes{sel: sel}
+	r := &startTimes{sel: sel, flag: flag}
 	labels := make([]string, 0, len(p.Windows))
 	for i, w := range p.Windows {
 		lo, err := clockOf(w.From)
@@ -260,7 +296,13 @@ func compileStartTimes(b *Builder, raw json.RawMessage) (rule, error) {
 
 func (r *startTimes) gameDev(st *State, g int32) int32 {
 	p := &st.games[g]
-	if !p.Timed() || !r.sel.match(st, g, -1) {
+	if p.Timing < TimingKickoff {
+		if r.flag && (r.sel.match(st, g, -1) || r.sel.maybe(st, g)) {
+			return 1
+		}
+		return 0
+	}
+	if !r.sel.match(st, g, -1) {
 		return 0
 	}
 	m := p.Minute()
@@ -277,6 +319,10 @@ func (r *startTimes) explainGame(st *State, g int32, dev int32) schemas.Violatio
 	noun := "window"
 	if len(r.windows) > 1 {
 		noun = "windows"
+	}
+	if st.games[g].Timing < TimingKickoff {
+		return st.violation(int64(dev), []int32{g}, ts, fmt.Sprintf("%s, not yet timed: no kick-off to hold to the start %s %s",
+			st.gameLine(g, ts[0]), noun, r.label))
 	}
 	return st.violation(int64(dev), []int32{g}, ts, fmt.Sprintf("%s at %s, outside the start %s %s",
 		st.gameLine(g, ts[0]), calClock(st.games[g].Minute()), noun, r.label))
@@ -338,6 +384,17 @@ func (r *venueUnavailable) period(st *State, g int32) int {
 	if p.Venue != r.venue || !p.Timed() || (r.sports != nil && !slices.Contains(r.sports, p.Sport)) {
 		return -1
 	}
+	if p.Timing < TimingKickoff {
+		// Not yet timed: its slot's local days, [first day, last day + 1).
+		lo := int64(p.Day())*86400 - int64(p.Off)
+		hi := lo + int64(st.m.Frame.slotDays[p.Slot])*86400
+		for i, pd := range r.periods {
+			if lo < pd[1] && pd[0] < hi {
+				return i
+			}
+		}
+		return -1
+	}
 	for i, pd := range r.periods {
 		if p.At >= pd[0] && p.At < pd[1] {
 			return i
@@ -356,30 +413,52 @@ func (r *venueUnavailable) gameDev(st *State, g int32) int32 {
 func (r *venueUnavailable) explainGame(st *State, g int32, dev int32) schemas.Violation {
 	p := &st.games[g]
 	i := max(r.period(st, g), 0)
+	at := "at " + calClock(p.Minute())
+	if p.Timing < TimingKickoff {
+		at = "(not yet timed)"
+	}
 	return st.violation(int64(dev), []int32{g}, []int32{p.Home, p.Away}, fmt.Sprintf(
-		"%s at %s, but %s is unavailable from %s to %s",
-		st.gameLine(g, p.Home), calClock(p.Minute()), r.name, r.labels[i][0], r.labels[i][1]))
+		"%s %s, but %s is unavailable from %s to %s",
+		st.gameLine(g, p.Home), at, r.name, r.labels[i][0], r.labels[i][1]))
 }
 
 // --- venue_turnaround ---
+
+// How long an event lasts, in minutes, when the params give no duration
+// for its sport: a football game (sports footballSports) about 3.5 h, any
+// other (basketball, volleyball, a gymnastics meet) about 2 h.
+const (
+	footballMinutes = 210
+	otherMinutes    = 120
+)
+
+var footballSports = []string{"football", "fb", "cfb"}
 
 type venueTurnaround struct {
 	venues        []int32 // nil: every venue
 	hours         int32
 	before, after map[int32]int32 // by sport: hours needed free before / after
+	dur           map[int32]int32 // by sport: minutes an event lasts
+	durDefault    int32           // minutes, for sports not in dur; -1: by sport name
+	football      []int32         // the football sports' interned ids
+	flag          bool            // an event not yet timed counts 1
 	// at is the slab that keeps, per game, the venue it was last scored
 	// at plus one (0: not scored); the game listener's counter per game is
-	// the hours short between the event before it at that venue and it.
+	// the hours short between the event before it at that venue and it
+	// (1 for an event flagged as not yet timed).
 	at int
 }
 
 func compileVenueTurnaround(b *Builder, raw json.RawMessage) (rule, error) {
 	var p struct {
-		Venues []string `json:"venues"`
-		Hours  *int     `json:"hours"`
-		Sports map[string]struct {
-			Before *int `json:"before"`
-			After  *int `json:"after"`
+		Venues   []string `json:"venues"`
+		Hours    *int     `json:"hours"`
+		Duration *int32   `json:"duration_minutes"`
+		Untimed  string   `json:"untimed"`
+		Sports   map[string]struct {
+			Before   *int   `json:"before"`
+			After    *int   `json:"after"`
+			Duration *int32 `json:"duration_minutes"`
 		} `json:"sports"`
 	}
 	if err := decodeParams(raw, &p); err != nil {
@@ -388,7 +467,18 @@ func compileVenueTurnaround(b *Builder, raw json.RawMessage) (rule, error) {
 	if p.Hours == nil || *p.Hours < 0 {
 		return nil, inputErr("params.hours", "must be a number of hours >= 0")
 	}
-	r := &venueTurnaround{hours: int32(*p.Hours), before: map[int32]int32{}, after: map[int32]int32{}}
+	flag, err := untimedFlag(p.Untimed)
+	if err != nil {
+		return nil, err
+	}
+	r := &venueTurnaround{hours: int32(*p.Hours), before: map[int32]int32{}, after: map[int32]int32{},
+		dur: map[int32]int32{}, durDefault: -1, flag: flag}
+	if p.Duration != nil {
+		r.durDefault = *p.Duration
+	}
+	for _, sp := range footballSports {
+		r.football = append(r.football, b.Intern(sp))
+	}
 	if p.Venues != nil {
 		r.venues = make([]int32, 0, len(p.Venues))
 		for _, v := range p.Venues {
@@ -403,6 +493,9 @@ func compileVenueTurnaround(b *Builder, raw json.RawMessage) (rule, error) {
 		if h.After != nil {
 			r.after[id] = int32(*h.After)
 		}
+		if h.Duration != nil {
+			r.dur[id] = *h.Duration
+		}
 	}
 	r.at = b.GameSlab()
 	b.OnGames(r)
@@ -416,7 +509,25 @@ func (r *venueTurnaround) explain(st *State) []schemas.Violation { return r.expl
 // watches reports whether game g is an event at a venue the rule watches.
 func (r *venueTurnaround) watches(st *State, g int32) bool {
 	p := &st.games[g]
-	return p.Slot >= 0 && p.Timed() && p.Venue >= 0 && (r.venues == nil || slices.Contains(r.venues, p.Venue))
+	return p.Slot >= 0 && p.Venue >= 0 && (r.venues == nil || slices.Contains(r.venues, p.Venue))
+}
+
+// timed reports whether a watched event has a kick-off to measure from.
+func timed(st *State, g int32) bool { return st.games[g].Timing == TimingKickoff }
+
+// duration returns how long event g lasts, in seconds.
+func (r *venueTurnaround) duration(st *State, g int32) int64 {
+	sp := st.games[g].Sport
+	if d, ok := r.dur[sp]; ok {
+		return int64(d) * 60
+	}
+	if r.durDefault >= 0 {
+		return int64(r.durDefault) * 60
+	}
+	if slices.Contains(r.football, sp) {
+		return footballMinutes * 60
+	}
+	return otherMinutes * 60
 }
 
 // onGames rescores the venues a moved game left or reached: each event
@@ -436,14 +547,14 @@ func (r *venueTurnaround) onGames(st *State, short []int32) int64 {
 		}
 		d -= int64(short[g])
 		short[g], at[g] = 0, 0
-		if r.watches(st, g) {
+		if r.watches(st, g) && timed(st, g) {
 			touch(st.games[g].Venue)
 		}
 	}
 	buf := st.buf[:0]
 	if len(vs) > 0 {
 		for g := range int32(len(st.games)) {
-			if r.watches(st, g) && slices.Contains(vs, st.games[g].Venue) {
+			if r.watches(st, g) && timed(st, g) && slices.Contains(vs, st.games[g].Venue) {
 				buf = append(buf, g)
 			}
 		}
@@ -453,20 +564,26 @@ func (r *venueTurnaround) onGames(st *State, short []int32) int64 {
 		pb := &st.games[b]
 		var nu int32
 		if i > 0 && st.games[buf[i-1]].Venue == pb.Venue {
-			a := buf[i-1]
-			gap := pb.At - st.games[a].At
-			if missing := int64(r.need(st, a, b))*3600 - gap; missing > 0 {
-				nu = int32((missing + 3599) / 3600)
-			}
+			_, _, nu = r.gap(st, buf[i-1], b)
 		}
 		d += int64(nu - short[b])
 		short[b], at[b] = nu, pb.Venue+1
+	}
+	if r.flag {
+		for _, g := range st.moved {
+			if r.watches(st, g) && !timed(st, g) {
+				short[g] = 1
+				d++
+			}
+		}
 	}
 	st.buf, st.buf2 = buf[:0], vs[:0]
 	return d
 }
 
-// order is the order of events: by venue, start, then game index.
+// order is the order of events: by venue, start, then game id. Events
+// that start together are ordered by id, not by their place in the games
+// array, so that the document's order never changes a score.
 func (r *venueTurnaround) order(st *State) func(a, b int32) int {
 	return func(a, b int32) int {
 		pa, pb := &st.games[a], &st.games[b]
@@ -478,26 +595,39 @@ func (r *venueTurnaround) order(st *State) func(a, b int32) int {
 		case pa.At > pb.At:
 			return 1
 		}
-		return int(a - b)
+		return strings.Compare(st.ids[a], st.ids[b])
 	}
 }
 
-// need returns the hours required between the starts of a then b.
-func (r *venueTurnaround) need(st *State, a, b int32) int32 {
-	return max(r.hours, r.after[st.games[a].Sport], r.before[st.games[b].Sport])
+// gap returns, for consecutive events a then b at one venue, the free
+// time between a's end and b's kick-off in seconds, the hours needed, and
+// the whole hours short (rounded up). Two events that start together
+// clash whichever is called first, so they need the stricter of the two
+// directions and the longer of the two durations.
+func (r *venueTurnaround) gap(st *State, a, b int32) (gap int64, need, short int32) {
+	pa, pb := &st.games[a], &st.games[b]
+	need = max(r.hours, r.after[pa.Sport], r.before[pb.Sport])
+	dur := r.duration(st, a)
+	if pa.At == pb.At {
+		need = max(need, r.after[pb.Sport], r.before[pa.Sport])
+		dur = max(dur, r.duration(st, b))
+	}
+	gap = pb.At - (pa.At + dur)
+	if missing := int64(need)*3600 - gap; missing > 0 {
+		short = int32((missing + 3599) / 3600)
+	}
+	return gap, need, short
 }
 
-// pairs calls fn for each pair of consecutive events at a venue the rule
-// watches whose starts are closer than needed, with the hours missing
-// (rounded up). It sorts in st.buf, so it does not allocate when warm.
+// pairs calls fn for each pair of consecutive timed events at a venue the
+// rule watches with too little time between them. It sorts in st.buf, so
+// it does not allocate when warm.
 func (r *venueTurnaround) pairs(st *State, fn func(a, b int32, gap int64, need, short int32)) {
 	buf := st.buf[:0]
-	for g := range st.games {
-		p := &st.games[g]
-		if p.Slot < 0 || !p.Timed() || p.Venue < 0 || (r.venues != nil && !slices.Contains(r.venues, p.Venue)) {
-			continue
+	for g := range int32(len(st.games)) {
+		if r.watches(st, g) && timed(st, g) {
+			buf = append(buf, g)
 		}
-		buf = append(buf, int32(g))
 	}
 	slices.SortFunc(buf, r.order(st))
 	for i := 1; i < len(buf); i++ {
@@ -505,10 +635,8 @@ func (r *venueTurnaround) pairs(st *State, fn func(a, b int32, gap int64, need, 
 		if st.games[a].Venue != st.games[b].Venue {
 			continue
 		}
-		gap := st.games[b].At - st.games[a].At
-		need := r.need(st, a, b)
-		if missing := int64(need)*3600 - gap; missing > 0 {
-			fn(a, b, gap, need, int32((missing+3599)/3600))
+		if gap, need, short := r.gap(st, a, b); short > 0 {
+			fn(a, b, gap, need, short)
 		}
 	}
 	st.buf = buf[:0]
@@ -522,10 +650,26 @@ func (r *venueTurnaround) explainWhole(st *State) []schemas.Violation {
 		if pb.Home != pa.Home {
 			teams = append(teams, pb.Home)
 		}
+		free := ""
+		if d := gap - (pb.At - pa.At); d != 0 {
+			free = fmt.Sprintf(", %s after the first ends (it lasts %s)", calSpan(gap), calSpan(-d))
+			if gap < 0 {
+				free = fmt.Sprintf(", while the first is still on (it lasts %s)", calSpan(-d))
+			}
+		}
 		out = append(out, st.violation(int64(short), []int32{a, b}, teams, fmt.Sprintf(
-			"%s: %s, then %s %s later; the turnaround needs %d h, %s short",
-			st.internedName(pb.Venue), r.event(st, a), r.event(st, b), calSpan(gap), need, count(short, "hours"))))
+			"%s: %s, then %s %s later%s; the turnaround needs %d h, %s short",
+			st.internedName(pb.Venue), r.event(st, a), r.event(st, b), calSpan(pb.At-pa.At), free, need, count(short, "hours"))))
 	})
+	if r.flag {
+		for g := range int32(len(st.games)) {
+			if r.watches(st, g) && !timed(st, g) {
+				p := &st.games[g]
+				out = append(out, st.violation(1, []int32{g}, []int32{p.Home}, fmt.Sprintf(
+					"%s: %s, not yet timed: the turnaround cannot be checked", st.internedName(p.Venue), st.gameLine(g, p.Home))))
+			}
+		}
+	}
 	return out
 }
 
@@ -539,6 +683,7 @@ func (r *venueTurnaround) event(st *State, g int32) string {
 // --- byes ---
 
 type byes struct {
+	sel      *selector // the games that fill a slot; a slot without one is a bye
 	b        bounds
 	weekdays uint8 // bit per time.Weekday; 0: any
 	nS       int32
@@ -546,13 +691,35 @@ type byes struct {
 	bad      []bool  // per slot: a bye there falls on a weekday not allowed
 	nBad     int32
 	allowed  string
+	// avoid: a run of byes between a game whose role (from the team's
+	// side) is in avBefore and one in avAfter counts 1: away-bye-away.
+	avoid             bool
+	avBefore, avAfter uint8
+	avBWord, avAWord  string
+}
+
+// roleMaskOf reads a role param ("home", "away", "any") as a role mask
+// from the team's side; a neutral-site game is neither home nor away.
+func roleMaskOf(v string) (uint8, string) {
+	switch v {
+	case "home":
+		return maskH, "home"
+	case "away":
+		return maskA, "road"
+	}
+	return maskHA, "any"
 }
 
 func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	var p struct {
 		Teams    []string `json:"teams"`
+		Select   *Select  `json:"select"`
 		Min, Max *int
 		Weekdays []string `json:"weekdays"`
+		Avoid    *struct {
+			Before string `json:"before"`
+			After  string `json:"after"`
+		} `json:"avoid_between"`
 	}
 	if err := decodeParams(raw, &p); err != nil {
 		return nil, err
@@ -560,7 +727,16 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	if p.Min != nil && p.Max != nil && *p.Min > *p.Max {
 		return nil, inputErr("params.max", "is less than min")
 	}
-	r := &byes{b: newBounds(p.Min, p.Max), nS: int32(b.Frame.NumSlots())}
+	sel, err := b.Selector("select", p.Select)
+	if err != nil {
+		return nil, err
+	}
+	r := &byes{sel: sel, b: newBounds(p.Min, p.Max), nS: int32(b.Frame.NumSlots())}
+	if p.Avoid != nil {
+		r.avoid = true
+		r.avBefore, r.avBWord = roleMaskOf(p.Avoid.Before)
+		r.avAfter, r.avAWord = roleMaskOf(p.Avoid.After)
+	}
 	for i, w := range p.Weekdays {
 		d, ok := weekdayNames[w]
 		if !ok {
@@ -572,8 +748,8 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	r.slotDay = make([]int32, r.nS)
 	r.bad = make([]bool, r.nS)
 	for s := range r.nS {
-		at, off := b.Frame.slotTime(s)
-		sp := Placement{At: at, Off: off}
+		at, off, tm := b.Frame.slotTime(s)
+		sp := Placement{At: at, Off: off, Timing: tm}
 		r.slotDay[s] = sp.Day()
 		if sp.Timed() && r.weekdays != 0 && r.weekdays&(1<<sp.Weekday()) == 0 {
 			r.bad[s] = true
@@ -582,7 +758,6 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	}
 	var teams []int32
 	if p.Teams != nil {
-		var err error
 		if teams, err = b.Teams("teams", p.Teams); err != nil {
 			return nil, err
 		}
@@ -590,33 +765,17 @@ func compileByes(b *Builder, raw json.RawMessage) (rule, error) {
 	return b.PerTeam(teams, r), nil
 }
 
-// played returns how many distinct slots seq covers and how many of those
-// would be a bye on a weekday not allowed.
-func (r *byes) played(st *State, seq []int32) (n, bad int32) {
-	if r.nS <= 256 {
-		var seen [4]uint64
-		for _, g := range seq {
-			s := st.games[g].Slot
-			if seen[s>>6]&(1<<(s&63)) != 0 {
-				continue
-			}
-			seen[s>>6] |= 1 << (s & 63)
-			n++
-			if r.bad[s] {
-				bad++
-			}
-		}
-		return n, bad
-	}
-	for i, g := range seq {
+// played returns how many distinct slots gs (a team's selected games in
+// slot order) covers and how many of those would be a bye on a weekday
+// not allowed.
+func (r *byes) played(st *State, gs []int32) (n, bad int32) {
+	last := int32(-1)
+	for _, g := range gs {
 		s := st.games[g].Slot
-		dup := false
-		for _, h := range seq[:i] {
-			dup = dup || st.games[h].Slot == s
-		}
-		if dup {
+		if s == last {
 			continue
 		}
+		last = s
 		n++
 		if r.bad[s] {
 			bad++
@@ -625,17 +784,34 @@ func (r *byes) played(st *State, seq []int32) (n, bad int32) {
 	return n, bad
 }
 
+// between calls fn with each two selected games of t that have byes
+// between them and match avoid_between.
+func (r *byes) between(st *State, t int32, gs []int32, fn func(a, b int32)) {
+	for i := 1; i < len(gs); i++ {
+		a, b := gs[i-1], gs[i]
+		pa, pb := &st.games[a], &st.games[b]
+		if pb.Slot-pa.Slot > 1 && r.avBefore&(1<<roleOf(t, *pa)) != 0 && r.avAfter&(1<<roleOf(t, *pb)) != 0 {
+			fn(a, b)
+		}
+	}
+}
+
 func (r *byes) teamDev(st *State, t int32, seq []int32) int32 {
 	n, bad := int32(0), int32(0)
+	var avoided int32
 	if st != nil {
-		n, bad = r.played(st, seq)
+		gs := pickFrom(st, r.sel, t, seq)
+		n, bad = r.played(st, gs)
+		if r.avoid {
+			r.between(st, t, gs, func(int32, int32) { avoided++ })
+		}
 	}
-	return int32(r.b.dev(r.nS-n)) + r.nBad - bad
+	return int32(r.b.dev(r.nS-n)) + r.nBad - bad + avoided
 }
 
 // slotWhen names slot s for a sentence: "Sat 2026-01-10" or "slot 7".
 func (r *byes) slotWhen(st *State, s int32) string {
-	if at, off := st.m.Frame.slotTime(s); at != 0 || off != 0 {
+	if at, off, _ := st.m.Frame.slotTime(s); at != 0 || off != 0 {
 		return dayString(r.slotDay[s])
 	}
 	return fmt.Sprintf("slot %d", st.m.Frame.SlotID(s))
@@ -643,8 +819,9 @@ func (r *byes) slotWhen(st *State, s int32) string {
 
 func (r *byes) explainTeam(st *State, t int32, seq []int32) []schemas.Violation {
 	f := st.m.Frame
+	gs := append([]int32(nil), pickFrom(st, r.sel, t, seq)...)
 	busy := make([]bool, r.nS)
-	for _, g := range seq {
+	for _, g := range gs {
 		busy[st.games[g].Slot] = true
 	}
 	var free []int32
@@ -658,20 +835,20 @@ func (r *byes) explainTeam(st *State, t int32, seq []int32) []schemas.Violation 
 	if d := r.b.dev(n); d != 0 {
 		var v schemas.Violation
 		if n == 0 {
-			v = st.violation(d, seq, []int32{t}, fmt.Sprintf("%s has no bye, the rule wants %s%s",
-				st.teamLabel(t), r.b, st.gameList(seq, t)))
+			v = st.violation(d, gs, []int32{t}, fmt.Sprintf("%s has no bye, the rule wants %s%s",
+				st.teamLabel(t), r.b, st.gameList(gs, t)))
 		} else {
 			whens := make([]string, 0, len(free))
 			for _, s := range free {
 				whens = append(whens, r.slotWhen(st, s))
 			}
-			var gs []int32
+			var named []int32
 			if n < r.b.lo {
-				gs = seq // the games that fill the slots a bye would need
+				named = gs // the games that fill the slots a bye would need
 			}
-			v = st.violation(d, gs, []int32{t}, fmt.Sprintf("%s has %s (%s), the rule wants %s",
+			v = st.violation(d, named, []int32{t}, fmt.Sprintf("%s has %s (%s), the rule wants %s",
 				st.teamLabel(t), count(n, "byes"), strings.Join(whens, ", "), r.b))
-			if gs == nil {
+			if named == nil {
 				for _, s := range free {
 					v.Slots = append(v.Slots, f.SlotID(s))
 				}
@@ -687,6 +864,13 @@ func (r *byes) explainTeam(st *State, t int32, seq []int32) []schemas.Violation 
 			st.teamLabel(t), r.slotWhen(st, s), r.allowed))
 		v.Slots = []int{f.SlotID(s)}
 		out = append(out, v)
+	}
+	if r.avoid {
+		r.between(st, t, gs, func(a, b int32) {
+			out = append(out, st.violation(1, []int32{a, b}, []int32{t}, fmt.Sprintf(
+				"%s has a bye between a %s game and a %s game, which the rule avoids%s",
+				st.teamLabel(t), r.avBWord, r.avAWord, st.gameList([]int32{a, b}, t))))
+		})
 	}
 	return out
 }

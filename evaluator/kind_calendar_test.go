@@ -192,21 +192,22 @@ func TestVenueTurnaround(t *testing.T) {
 		"KSU-BAY 2026-03-12 13:00 venue=t-mobile-center neutral=true",
 		"KU-OKST 2026-01-03", // alone at Allen
 	)
+	// Start to start, as the rule measured before events had durations.
 	gym := `"sports":{"wgym":{"before":12,"after":8}}`
 	runCalCases(t, s, "venue_turnaround", []calCase{
-		{"standard and gymnastics", `{"hours":4,` + gym + `}`, 3 + 3}, // 5 h after gym (8 needed), 1.5 h of 4
-		{"standard only", `{"hours":4}`, 3},                           // only T-Mobile
-		{"standard 5 h", `{"hours":5}`, 1 + 4},                        // noon to 16:00 is 4 h; 1.5 h of 5
-		{"one venue", `{"venues":["huntsman-center"],"hours":4,` + gym + `}`, 3},
-		{"gymnastics needs 17 h before: met", `{"venues":["huntsman-center"],"hours":4,"sports":{"wgym":{"before":17}}}`, 0},
-		{"gymnastics needs 18 h before: 1 short", `{"venues":["huntsman-center"],"hours":4,"sports":{"wgym":{"before":18}}}`, 1},
-		{"no turnaround", `{"hours":0}`, 0},
-		{"a venue with one event", `{"venues":["allen-fieldhouse"],"hours":48}`, 0},
+		{"standard and gymnastics", `{"duration_minutes":0,"hours":4,` + gym + `}`, 3 + 3}, // 5 h after gym (8 needed), 1.5 h of 4
+		{"standard only", `{"duration_minutes":0,"hours":4}`, 3},                           // only T-Mobile
+		{"standard 5 h", `{"duration_minutes":0,"hours":5}`, 1 + 4},                        // noon to 16:00 is 4 h; 1.5 h of 5
+		{"one venue", `{"venues":["huntsman-center"],"duration_minutes":0,"hours":4,` + gym + `}`, 3},
+		{"gymnastics needs 17 h before: met", `{"venues":["huntsman-center"],"duration_minutes":0,"hours":4,"sports":{"wgym":{"before":17}}}`, 0},
+		{"gymnastics needs 18 h before: 1 short", `{"venues":["huntsman-center"],"duration_minutes":0,"hours":4,"sports":{"wgym":{"before":18}}}`, 1},
+		{"no turnaround", `{"duration_minutes":0,"hours":0}`, 0},
+		{"a venue with one event", `{"venues":["allen-fieldhouse"],"duration_minutes":0,"hours":48}`, 0},
 	})
-	if got, _ := devOf(t, unplaced(s), "venue_turnaround", `{"hours":4,`+gym+`}`); got != 0 {
+	if got, _ := devOf(t, unplaced(s), "venue_turnaround", `{"duration_minutes":0,"hours":4,`+gym+`}`); got != 0 {
 		t.Errorf("nothing placed: %d", got)
 	}
-	_, v := devOf(t, s, "venue_turnaround", `{"hours":4,`+gym+`}`)
+	_, v := devOf(t, s, "venue_turnaround", `{"duration_minutes":0,"hours":4,`+gym+`}`)
 	if !hasViolation(v, []string{"UTAH-ASU@2026-01-04", "ARIZ-COLO@2026-01-04"},
 		"huntsman-center: UTAH hosts ASU on Sun 2026-01-04 at 09:00 (wgym), then ARIZ plays COLO at a neutral site on Sun 2026-01-04 at 14:00 (mbb) 5 h later",
 		"needs 8 h, 3 hours short") ||
@@ -216,7 +217,7 @@ func TestVenueTurnaround(t *testing.T) {
 
 	// Two events starting together miss the whole turnaround.
 	same := dated(t, "KU-KSU 2026-01-03 14:00", "BYU-UTAH 2026-01-03 14:00 venue=allen-fieldhouse neutral=true")
-	if got, _ := devOf(t, same, "venue_turnaround", `{"hours":4}`); got != 4 {
+	if got, _ := devOf(t, same, "venue_turnaround", `{"duration_minutes":0,"hours":4}`); got != 4 {
 		t.Errorf("same start: %d, want 4", got)
 	}
 }

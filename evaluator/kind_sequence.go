@@ -28,8 +28,8 @@ func init() {
 	})
 	Register(Kind{
 		Name:        "rest_days",
-		Description: "consecutive selected games of a team are at least min_days calendar days apart",
-		Deviation:   "sum over each team's consecutive dated selected games of max(0, min_days - days between their local dates)",
+		Description: "consecutive selected games of a team are at least min_days calendar days apart, such as a short-week (Thursday) game only after a full week's recovery",
+		Deviation:   "sum over each team's consecutive dated selected games, the later one picked by next when given, of max(0, min_days - days between their local dates)",
 		Compile:     compileRestDays,
 	})
 	Register(Kind{
@@ -285,6 +285,7 @@ func (r *windowCount) explainTeam(st *State, t int32, seq []int32) []schemas.Vio
 
 type restDays struct {
 	sel     *selector
+	next    *selector // nil: every gap; else only gaps ending at a game it picks
 	minDays int32
 }
 
@@ -292,6 +293,7 @@ func compileRestDays(b *Builder, raw json.RawMessage) (rule, error) {
 	var p struct {
 		Teams   []string `json:"teams"`
 		Select  *Select  `json:"select"`
+		Next    *Select  `json:"next"`
 		MinDays int32    `json:"min_days"`
 	}
 	if err := decodeParams(raw, &p); err != nil {
@@ -301,22 +303,29 @@ func compileRestDays(b *Builder, raw json.RawMessage) (rule, error) {
 	if err != nil {
 		return nil, err
 	}
+	var next *selector
+	if p.Next != nil {
+		if next, err = b.Selector("next", p.Next); err != nil {
+			return nil, err
+		}
+	}
 	teams, _, err := seqTeams(b, "teams", p.Teams)
 	if err != nil {
 		return nil, err
 	}
-	return b.PerTeam(teams, &restDays{sel: sel, minDays: p.MinDays}), nil
+	return b.PerTeam(teams, &restDays{sel: sel, next: next, minDays: p.MinDays}), nil
 }
 
-// pairs calls fn with each two consecutive dated selected games of t and
-// the days between them.
+// pairs calls fn with each two consecutive dated selected games of t
+// (the later one picked by next, when the rule has one) and the days
+// between them.
 func (r *restDays) pairs(st *State, t int32, seq []int32, fn func(a, b, gap int32)) {
 	prev := int32(-1)
 	for _, g := range pickFrom(st, r.sel, t, seq) {
 		if !st.games[g].Timed() {
 			continue
 		}
-		if prev >= 0 {
+		if prev >= 0 && (r.next == nil || r.next.match(st, g, t)) {
 			fn(prev, g, st.day(g)-st.day(prev))
 		}
 		prev = g

@@ -194,6 +194,10 @@ type Model struct {
 	// from either side.
 	selIdx map[string]*selector
 	nSel   int32
+	// teamVenue is each team's venue, interned (-1 none): the venue of
+	// its home games that name none. The frame's listed venues are
+	// interned first, so a listed venue's id is its index in Frame.Venues.
+	teamVenue []int32
 	// nSlabs is how many per-game counter slabs the rules reserved
 	// (Builder.GameSlab), each one int32 per game of the State.
 	nSlabs int
@@ -203,7 +207,10 @@ type Model struct {
 // params against the Frame (naming the field on failure), hands out
 // counter space, and records which events the rule listens to.
 type Builder struct {
-	Frame  *Frame
+	Frame *Frame
+	// Sport is the constraint's sport, for kinds whose defaults depend on
+	// it (how long a road trip lasts).
+	Sport  string
 	ci     int32
 	m      *Model
 	sides  []pendingSide
@@ -435,6 +442,14 @@ func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, err
 		dict:      map[string]int32{},
 		selIdx:    map[string]*selector{},
 	}
+	for i, v := range f.Venues {
+		m.dict[v.ID] = int32(i)
+	}
+	pre := &Builder{Frame: f, m: m}
+	m.teamVenue = make([]int32, f.NumTeams())
+	for i, t := range f.Teams {
+		m.teamVenue[i] = pre.Intern(t.Venue)
+	}
 	var sides []pendingSide
 	var counts []pendingCount
 	var brks []pendingBreak
@@ -462,7 +477,7 @@ func Compile(f *Frame, cs []schemas.Constraint, opt CompileOptions) (*Model, err
 		if err := schemas.ValidateParams(k.Name, c.Params); err != nil {
 			return nil, &InputError{Field: where, Msg: err.Error()}
 		}
-		b := &Builder{Frame: f, ci: int32(len(m.Constraints)), m: m}
+		b := &Builder{Frame: f, ci: int32(len(m.Constraints)), m: m, Sport: c.Sport}
 		r, err := k.Compile(b, c.Params)
 		if err != nil {
 			var ie *InputError

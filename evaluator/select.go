@@ -231,23 +231,47 @@ func pickFrom(st *State, sel *selector, t int32, seq []int32) []int32 {
 }
 
 func (s *selector) matchSide(p *Placement, t int32) bool {
+	ok, unknown := s.judgeSide(p, t)
+	return ok && !unknown
+}
+
+// maybe reports whether game g, from the side of either team, would be
+// selected but for a weekday or time of day it does not have yet (a game
+// not yet timed): the games a rule with untimed "flag" reports.
+func (s *selector) maybe(st *State, g int32) bool {
+	p := &st.games[g]
+	if p.Slot < 0 {
+		return false
+	}
+	for _, t := range [2]int32{p.Home, p.Away} {
+		if ok, unknown := s.judgeSide(p, t); ok && unknown {
+			return true
+		}
+	}
+	return false
+}
+
+// judgeSide decides whether p, from t's side, is selected. ok is false
+// when some field rules the game out; unknown is true when, the other
+// fields passing, a weekday or time-of-day field cannot be judged: the
+// game has no kick-off (times), or only a slot of several days (weekdays).
+// A slot's start dates a game, it never times it: midnight is not a
+// kick-off.
+func (s *selector) judgeSide(p *Placement, t int32) (ok, unknown bool) {
 	opp := p.Home + p.Away - t
 	if (s.teams != nil && !s.teams[t]) || (s.opps != nil && !s.opps[opp]) {
-		return false
+		return false, false
 	}
 	if s.roles&(1<<roleOf(t, *p)) == 0 {
-		return false
+		return false, false
 	}
 	if p.Slot < s.slotLo || p.Slot > s.slotHi {
-		return false
+		return false, false
 	}
 	if (s.kinds != nil && !slices.Contains(s.kinds, p.Kind)) ||
 		(s.nets != nil && !slices.Contains(s.nets, p.Net)) ||
 		(s.sports != nil && !slices.Contains(s.sports, p.Sport)) {
-		return false
-	}
-	if s.weekdays != 0 && (!p.Timed() || s.weekdays&(1<<p.Weekday()) == 0) {
-		return false
+		return false, false
 	}
 	if s.dates != nil {
 		d, in := p.Day(), false
@@ -255,17 +279,28 @@ func (s *selector) matchSide(p *Placement, t int32) bool {
 			in = in || (p.Timed() && d >= r[0] && d <= r[1])
 		}
 		if !in {
-			return false
+			return false, false
+		}
+	}
+	if s.weekdays != 0 {
+		if p.Timing < TimingDay {
+			unknown = true
+		} else if s.weekdays&(1<<p.Weekday()) == 0 {
+			return false, false
 		}
 	}
 	if s.times != nil {
-		m, in := p.Minute(), false
-		for _, r := range s.times {
-			in = in || (p.Timed() && m >= r[0] && m <= r[1])
-		}
-		if !in {
-			return false
+		if p.Timing < TimingKickoff {
+			unknown = true
+		} else {
+			m, in := p.Minute(), false
+			for _, r := range s.times {
+				in = in || (m >= r[0] && m <= r[1])
+			}
+			if !in {
+				return false, false
+			}
 		}
 	}
-	return true
+	return true, unknown
 }

@@ -20,11 +20,25 @@ type Placement struct {
 	// start follows its slot's.
 	At  int64
 	Off int32
+	// Timing says what At is: the game's own kick-off (TimingKickoff), or
+	// its slot's date (TimingDay), or the first day of a window of several
+	// days (TimingWindow), or nothing (TimingNone). A slot dates a game,
+	// it never times it: rules that need a time of day do not read a
+	// slot's start as a kick-off.
+	Timing uint8
 	// Interned strings (State.Intern), -1 when absent: the TV network,
 	// the game's kind ("conference" by default), its venue (the home
 	// team's by default) and its sport (the schedule's by default).
 	Net, Kind, Venue, Sport int32
 }
+
+// Timings of a Placement, from least to most known.
+const (
+	TimingNone    uint8 = iota // no date: neither the game nor its slot has a start
+	TimingWindow               // the first day of its slot's window of several days
+	TimingDay                  // its slot's date; no time of day
+	TimingKickoff              // its own start: date and time of day
+)
 
 // Move puts game Game (its index in the schedule's games) at To.
 type Move struct {
@@ -44,6 +58,7 @@ type State struct {
 	ids   []string
 	docs  []schemas.Game // the games as last seen, for a cheap diff
 	own   []bool         // the game has its own start
+	ownV  []bool         // the game names its own venue
 	sport string         // the schedule's sport, the games' default
 	games []Placement
 	gday  []int32          // per game, its Placement.Day, kept when the model needs seq
@@ -151,7 +166,7 @@ func (st *State) reset() {
 	for t := range st.seq {
 		st.seq[t] = st.seq[t][:0]
 	}
-	st.ids, st.docs, st.own, st.games, st.gday = st.ids[:0], st.docs[:0], st.own[:0], st.games[:0], st.gday[:0]
+	st.ids, st.docs, st.own, st.ownV, st.games, st.gday = st.ids[:0], st.docs[:0], st.own[:0], st.ownV[:0], st.games[:0], st.gday[:0]
 	clear(st.byID)
 	for i := range st.slab {
 		st.slab[i] = st.slab[i][:0]
@@ -217,6 +232,7 @@ func (st *State) Load(s *schemas.Schedule) error {
 		st.ids = append(st.ids, g.ID)
 		st.docs = append(st.docs, *g)
 		st.own = append(st.own, g.Start != "")
+		st.ownV = append(st.ownV, g.Venue != "")
 		st.games = append(st.games, Placement{Home: p.Home, Away: p.Away, Slot: -1, Neutral: p.Neutral})
 		st.gday = append(st.gday, 0)
 		st.teamGames[p.Home] = append(st.teamGames[p.Home], idx)
@@ -294,9 +310,9 @@ func (st *State) resolve(i int, g *schemas.Game) (Placement, error) {
 			return p, inputErr(fmt.Sprintf("games[%d].start", i), "%q is not an RFC 3339 time", g.Start)
 		}
 		_, off := at.Zone()
-		p.At, p.Off = at.Unix(), int32(off)
+		p.At, p.Off, p.Timing = at.Unix(), int32(off), TimingKickoff
 	} else {
-		p.At, p.Off = f.slotTime(p.Slot)
+		p.At, p.Off, p.Timing = f.slotTime(p.Slot)
 	}
 	p.Net = st.Intern(g.Network)
 	kind := g.Kind
@@ -304,11 +320,14 @@ func (st *State) resolve(i int, g *schemas.Game) (Placement, error) {
 		kind = "conference"
 	}
 	p.Kind = st.Intern(kind)
-	venue := g.Venue
-	if venue == "" {
-		venue = f.Teams[p.Home].Venue
+	if g.Venue != "" {
+		if f.NumVenues() > 0 && f.VenueIndex(g.Venue) < 0 {
+			return p, inputErr(fmt.Sprintf("games[%d].venue", i), "unknown venue %q (not in venues)", g.Venue)
+		}
+		p.Venue = st.Intern(g.Venue)
+	} else {
+		p.Venue = st.m.teamVenue[p.Home]
 	}
-	p.Venue = st.Intern(venue)
 	sport := g.Sport
 	if sport == "" {
 		sport = st.sport
@@ -372,6 +391,7 @@ func (st *State) Update(s *schemas.Schedule) error {
 		if !sameGame(&s.Games[i], &st.docs[i]) {
 			st.docs[i] = s.Games[i]
 			st.own[i] = s.Games[i].Start != ""
+			st.ownV[i] = s.Games[i].Venue != ""
 		}
 	}
 	st.Apply(st.moves)
@@ -411,8 +431,12 @@ func (st *State) Apply(moves []Move) {
 	for _, mv := range moves {
 		g := mv.Game
 		cur := st.games[g]
-		if !st.own[g] && mv.To.Slot != cur.Slot {
-			mv.To.At, mv.To.Off = st.m.Frame.slotTime(mv.To.Slot)
+		if !st.own[g] {
+			mv.To.At, mv.To.Off, mv.To.Timing = st.m.Frame.slotTime(mv.To.Slot)
+		}
+		if !st.ownV[g] {
+			// The home team's venue follows the home team (a home swap).
+			mv.To.Venue = st.m.teamVenue[mv.To.Home]
 		}
 		if cur == mv.To {
 			continue
@@ -820,6 +844,7 @@ func (st *State) Clone() *State {
 	c.ids = slices.Clone(st.ids)
 	c.docs = slices.Clone(st.docs)
 	c.own = slices.Clone(st.own)
+	c.ownV = slices.Clone(st.ownV)
 	c.dict = make(map[string]int32, len(st.dict))
 	for k, v := range st.dict {
 		c.dict[k] = v
@@ -923,8 +948,13 @@ func (st *State) Schedule(base *schemas.Schedule) *schemas.Schedule {
 	return &out
 }
 
-// sortedGames appends team t's placed games to buf in time order: by
-// start, then slot, then game index.
+// sortedGames appends team t's placed games to buf in time order. Time
+// runs in ascending slot id (CONTRACT §1), so slots order the games first;
+// a slot with no date yet (a TBA window) keeps its place instead of
+// sorting before every dated game. Within a slot, games with a kick-off
+// go first, by kick-off, then the games not yet timed (a slot's start is
+// a date, not a kick-off at midnight); game index breaks the remaining
+// ties.
 func (st *State) sortedGames(t int32, buf []int32) []int32 {
 	for _, g := range st.teamGames[t] {
 		if st.games[g].Slot >= 0 {
@@ -933,11 +963,14 @@ func (st *State) sortedGames(t int32, buf []int32) []int32 {
 	}
 	less := func(a, b int32) bool {
 		pa, pb := &st.games[a], &st.games[b]
-		if pa.At != pb.At {
-			return pa.At < pb.At
-		}
 		if pa.Slot != pb.Slot {
 			return pa.Slot < pb.Slot
+		}
+		if ta, tb := pa.Timing == TimingKickoff, pb.Timing == TimingKickoff; ta != tb {
+			return ta
+		}
+		if pa.Timing == TimingKickoff && pa.At != pb.At {
+			return pa.At < pb.At
 		}
 		return a < b
 	}

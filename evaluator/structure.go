@@ -1,7 +1,11 @@
 package evaluator
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/flextime/flextime/schemas"
 )
@@ -21,8 +25,9 @@ type Structure struct {
 }
 
 // StructureViolations checks the state's schedule against the model's
-// Structure, plus what holds for every schedule: every game is placed and
-// no team plays twice in one slot. It returns nil when the schedule is
+// Structure, plus what holds for every schedule: every game is placed, no
+// team plays twice in one slot, and no team plays in two slots on one
+// local day. It returns nil when the schedule is
 // sound. It walks the whole schedule, so call it when building a result,
 // not per move.
 func (st *State) StructureViolations() []schemas.Violation {
@@ -62,8 +67,61 @@ func (st *State) StructureViolations() []schemas.Violation {
 			}
 		}
 	}
+	out = append(out, st.sameDayViolations()...)
 	if rr := st.m.Structure.RoundRobins; rr > 0 {
 		out = append(out, st.roundRobinViolations(rr)...)
+	}
+	return out
+}
+
+// sameDayViolations reports each team that plays on one local day in
+// more than one slot (a slot of a tournament day, or two windows whose
+// kick-offs fall on one date). Only games whose day is known count: a
+// kick-off, or a one-day slot's date. The day is local to the offset the
+// start was written in. Two games in one slot are reported above.
+func (st *State) sameDayViolations() []schemas.Violation {
+	var out []schemas.Violation
+	f := st.m.Frame
+	type dayGame struct {
+		day  int32
+		slot int32
+		g    int32
+	}
+	var buf []dayGame
+	for t := int32(0); t < st.nT; t++ {
+		buf = buf[:0]
+		for _, g := range st.teamGames[t] {
+			if p := &st.games[g]; p.Slot >= 0 && p.Timing >= TimingDay {
+				buf = append(buf, dayGame{p.Day(), p.Slot, g})
+			}
+		}
+		slices.SortFunc(buf, func(a, b dayGame) int {
+			return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.slot, b.slot), cmp.Compare(a.g, b.g))
+		})
+		for i := 0; i < len(buf); {
+			j := i
+			var slots []int
+			var games []string
+			for ; j < len(buf) && buf[j].day == buf[i].day; j++ {
+				if id := f.SlotID(buf[j].slot); !slices.Contains(slots, id) {
+					slots = append(slots, id)
+				}
+				games = append(games, st.ids[buf[j].g])
+			}
+			if len(slots) > 1 {
+				ss := make([]string, len(slots))
+				for k, s := range slots {
+					ss[k] = strconv.Itoa(s)
+				}
+				out = append(out, schemas.Violation{
+					Games: games, Teams: []string{f.TeamID(t)}, Slots: slots,
+					Deviation: int64(len(slots) - 1),
+					Message: fmt.Sprintf("%s plays %d games on %s, in slots %s", f.TeamID(t), j-i, dayString(buf[i].day),
+						strings.Join(ss, " and ")),
+				})
+			}
+			i = j
+		}
 	}
 	return out
 }

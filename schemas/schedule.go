@@ -10,7 +10,7 @@ import (
 
 // scheduleKeys are the top-level properties a Schedule is made of. Others
 // are allowed and ignored.
-var scheduleKeys = []string{"id", "sport", "teams", "slots", "games"}
+var scheduleKeys = []string{"id", "sport", "teams", "slots", "games", "venues"}
 
 // ValidateScheduleJSON checks that data is one JSON value that satisfies
 // the schedule JSON Schema. It does not check what the schema cannot
@@ -129,6 +129,10 @@ func (s *Schedule) Validate() error {
 	if s.Sport == "" {
 		return fieldErrorf("sport", "must not be empty")
 	}
+	venues, err := s.checkVenues()
+	if err != nil {
+		return err
+	}
 	teams := make(map[string]struct{}, len(s.Teams))
 	for i, t := range s.Teams {
 		if t.ID == "" {
@@ -144,11 +148,17 @@ func (s *Schedule) Validate() error {
 		if t.Lon != nil && !(*t.Lon >= -180 && *t.Lon <= 180) {
 			return fieldErrorf(fmt.Sprintf("teams[%d].lon", i), "must be between -180 and 180")
 		}
+		if err := checkVenueRef(fmt.Sprintf("teams[%d].venue", i), t.Venue, venues); err != nil {
+			return err
+		}
 	}
 	slots := make(map[int]struct{}, len(s.Slots))
 	for i, sl := range s.Slots {
 		if _, dup := slots[sl.ID]; dup {
 			return fieldErrorf(fmt.Sprintf("slots[%d].id", i), "duplicate slot %d", sl.ID)
+		}
+		if sl.Days < 0 {
+			return fieldErrorf(fmt.Sprintf("slots[%d].days", i), "must be at least 1")
 		}
 		slots[sl.ID] = struct{}{}
 		if err := checkStart(fmt.Sprintf("slots[%d].start", i), sl.Start); err != nil {
@@ -160,6 +170,47 @@ func (s *Schedule) Validate() error {
 		if err := s.Games[i].check(i, teams, slots, games); err != nil {
 			return err
 		}
+		if err := checkVenueRef(fmt.Sprintf("games[%d].venue", i), s.Games[i].Venue, venues); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkVenues checks the venue list: ids present and unique, coordinates
+// in range. It returns the ids, nil when the document has no list (venues
+// are then free labels).
+func (s *Schedule) checkVenues() (map[string]struct{}, error) {
+	if len(s.Venues) == 0 {
+		return nil, nil
+	}
+	ids := make(map[string]struct{}, len(s.Venues))
+	for i, v := range s.Venues {
+		if v.ID == "" {
+			return nil, fieldErrorf(fmt.Sprintf("venues[%d].id", i), "must not be empty")
+		}
+		if _, dup := ids[v.ID]; dup {
+			return nil, fieldErrorf(fmt.Sprintf("venues[%d].id", i), "duplicate venue %q", shorten(v.ID))
+		}
+		ids[v.ID] = struct{}{}
+		if v.Lat != nil && !(*v.Lat >= -90 && *v.Lat <= 90) {
+			return nil, fieldErrorf(fmt.Sprintf("venues[%d].lat", i), "must be between -90 and 90")
+		}
+		if v.Lon != nil && !(*v.Lon >= -180 && *v.Lon <= 180) {
+			return nil, fieldErrorf(fmt.Sprintf("venues[%d].lon", i), "must be between -180 and 180")
+		}
+	}
+	return ids, nil
+}
+
+// checkVenueRef refuses a venue that the document's venue list (when it
+// has one) does not name: a typo would otherwise place the game nowhere.
+func checkVenueRef(field, venue string, venues map[string]struct{}) error {
+	if venue == "" || venues == nil {
+		return nil
+	}
+	if _, ok := venues[venue]; !ok {
+		return fieldErrorf(field, "unknown venue %q (not in venues)", shorten(venue))
 	}
 	return nil
 }

@@ -3,13 +3,31 @@ package schemas
 import "encoding/json"
 
 // Schedule is the schedule document of CONTRACT §1: the teams, the slots
-// (time runs in ascending slot id) and the games, placed or not.
+// (time runs in ascending slot id), the games, placed or not, and
+// optionally the venues the games are played at.
 type Schedule struct {
 	ID    string `json:"id"`
 	Sport string `json:"sport"`
 	Teams []Team `json:"teams"`
 	Slots []Slot `json:"slots"`
 	Games []Game `json:"games"`
+	// Venues, when given, locate the games: a game (or a team's home)
+	// whose venue is listed is placed at the venue's coordinates and time
+	// zone, which is what a neutral site needs. With a list, every venue a
+	// game or team names must be in it; without one, venues are labels.
+	Venues []Venue `json:"venues,omitempty"`
+}
+
+// Venue is one arena or stadium of a schedule's venue list. Sports names
+// the sports that share it, for the reader (turnaround rules pick venues
+// themselves).
+type Venue struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name,omitempty"`
+	Lat    *float64 `json:"lat,omitempty"`
+	Lon    *float64 `json:"lon,omitempty"`
+	TZ     string   `json:"tz,omitempty"`
+	Sports []string `json:"sports,omitempty"`
 }
 
 // Team is one team of a schedule. Lat, Lon and TZ feed travel rules.
@@ -22,15 +40,21 @@ type Team struct {
 	TZ    string   `json:"tz,omitempty"`
 }
 
-// Slot is one round or window of a schedule. Start is RFC 3339 local time.
+// Slot is one round or window of a schedule. Start is RFC 3339 local time,
+// of which only the date counts: a slot dates its games, it does not time
+// them (a game's own Start is its kick-off). Days is how many local days
+// the window covers from that date, 1 when absent: a Mon-Wed window is 3,
+// and a game in it without a start of its own has no known weekday.
 type Slot struct {
 	ID    int    `json:"id"`
 	Start string `json:"start,omitempty"`
 	Name  string `json:"name,omitempty"`
+	Days  int    `json:"days,omitempty"`
 }
 
-// Game is one meeting. A nil Slot means the game is unplaced. Start and
-// Venue default to the slot's start and the home team's venue.
+// Game is one meeting. A nil Slot means the game is unplaced. Start is the
+// kick-off; without it the game is dated by its slot but not yet timed.
+// Venue defaults to the home team's venue.
 type Game struct {
 	ID      string `json:"id"`
 	Home    string `json:"home"`
