@@ -187,13 +187,13 @@ func TestSearchIsReproducible(t *testing.T) {
 	}
 }
 
-// TestSearchOnDatedSample runs on the women's Big 12 sample, whose games
+// TestSearchOnDatedSample runs on the men's Big 12 sample, whose games
 // have their own starts and venues: a game moved to another window keeps
 // its clock, one whose host changed moves to the new host's arena, and
 // every accepted move is confirmed by a full evaluation of the written
 // document.
 func TestSearchOnDatedSample(t *testing.T) {
-	s, cs := readSample(t, "wbb")
+	s, cs := readSample(t, "mbb")
 	st := evaluate(t, s, cs)
 	res, err := improve.Search(context.Background(), st, improve.Options{Seed: 1, MaxMoves: 2000, Check: confirming(s, cs)})
 	if err != nil {
