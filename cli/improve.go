@@ -44,9 +44,9 @@ func (a *app) improveCommand() *cobra.Command {
 	var moves int64
 	var target float64
 	var seed uint64
-	var asJSON bool
+	var asJSON, count bool
 	cmd := &cobra.Command{
-		Use:   "improve --schedule FILE --constraints FILE [--out FILE] [--time 30s] [--moves N] [--target-soft-pct 85] [--seed N] [--lock IDS] [--json]",
+		Use:   "improve --schedule FILE --constraints FILE [--out FILE] [--time 30s] [--moves N] [--target-soft-pct 85] [--seed N] [--lock IDS] [--satisfied-first] [--json]",
 		Short: "Improve a schedule by local search, hard constraints first",
 		Long: `Improve a schedule document (CONTRACT §1) against the constraints of its
 sport by a local search on the incremental evaluator: games move to free
@@ -114,7 +114,7 @@ from the search's is an error (exit status 1).`,
 			}
 			prog := a.newProgress(limit)
 			res, err := improve.Search(ctx, st, improve.Options{
-				Seed: seed, MaxMoves: moves, TargetSoftPct: target, Locked: locked, Progress: prog.show,
+				Seed: seed, MaxMoves: moves, TargetSoftPct: target, SatisfiedFirst: count, Locked: locked, Progress: prog.show,
 			})
 			prog.done()
 			if err != nil {
@@ -183,6 +183,7 @@ from the search's is an error (exit status 1).`,
 	f.Float64Var(&target, "target-soft-pct", 85, "stop once every hard constraint holds and this `PCT` of the soft ones are satisfied; 0 for no target")
 	f.Uint64Var(&seed, "seed", 1, "seed of the move generator: the same seed and --moves give the same schedule")
 	f.StringVar(&lock, "lock", "", "comma-separated game `IDS` that must not move, besides those with \"locked\": true")
+	f.BoolVar(&count, "satisfied-first", false, "after the hard constraints, minimise how many soft constraints are violated before their cost")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }

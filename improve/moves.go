@@ -14,10 +14,11 @@ const (
 	kindSwapSlots        // every game of two slots trades places (rounds)
 	kindFlipGame         // one game's home and away swap
 	kindFlipPair         // every meeting of a pair swaps home and away
+	kindFlipCycle        // three games A hosts B, B hosts C, C hosts A all swap
 	numKinds
 )
 
-var kindNames = [numKinds]string{"relocate", "swap-games", "swap-slots", "flip-game", "flip-pair"}
+var kindNames = [numKinds]string{"relocate", "swap-games", "swap-slots", "flip-game", "flip-pair", "flip-cycle"}
 
 // day is a day in seconds: a game with its own start moves by whole days.
 const day = 86400
@@ -165,10 +166,12 @@ func (s *searcher) propose() int {
 		return s.relocate()
 	case r < 54:
 		return s.swapSlots()
-	case r < 82:
+	case r < 72:
 		return s.flipGame()
-	default:
+	case r < 86:
 		return s.flipPair()
+	default:
+		return s.flipCycle()
 	}
 }
 
@@ -265,6 +268,36 @@ func (s *searcher) flipPair() int {
 		s.buf = append(s.buf, evaluator.Move{Game: h, To: s.flipped(s.st.Placement(h))})
 	}
 	return kindFlipPair
+}
+
+// flipCycle swaps home and away in three games that form a cycle, A hosts
+// B, B hosts C, C hosts A: every team keeps its number of home games and
+// only their places change, which a single flip cannot do without
+// unbalancing two teams.
+func (s *searcher) flipCycle() int {
+	g1 := s.free[s.rng.IntN(len(s.free))]
+	p1 := s.st.Placement(g1)
+	a, b := p1.Home, p1.Away
+	c := s.rng.Int32N(s.nT)
+	if c == a || c == b {
+		return -1
+	}
+	pick := func(h, w int32) int32 {
+		for _, g := range s.pairs[s.pairKey(h, w)] {
+			if p := s.st.Placement(g); p.Home == h && !s.isLocked(g) {
+				return g
+			}
+		}
+		return -1
+	}
+	g2, g3 := pick(b, c), pick(c, a)
+	if g2 < 0 || g3 < 0 {
+		return -1
+	}
+	for _, g := range [3]int32{g1, g2, g3} {
+		s.buf = append(s.buf, evaluator.Move{Game: g, To: s.flipped(s.st.Placement(g))})
+	}
+	return kindFlipCycle
 }
 
 // apply applies s.buf, remembering how to undo it.

@@ -28,6 +28,11 @@ type Options struct {
 	// 0 sets no target. The search always stops when every constraint
 	// holds.
 	TargetSoftPct float64
+	// SatisfiedFirst orders schedules by infeasibility, then by how many
+	// soft constraints are violated, then by objective: for a target on
+	// the share of soft rules satisfied (a conference's "85% of the soft
+	// rules") rather than on their total cost.
+	SatisfiedFirst bool
 	// Locked marks, per game index of the state, the games that never
 	// move; nil locks none.
 	Locked []bool
@@ -118,11 +123,22 @@ func (r *Result) MovesPerSecond() float64 {
 	return float64(r.Moves) / r.Elapsed.Seconds()
 }
 
-// key orders schedules: infeasibility first, then objective.
-type key struct{ infeas, obj schemas.Fixed }
+// key orders schedules: infeasibility first, then (with
+// SatisfiedFirst) the soft constraints violated, then objective.
+type key struct {
+	infeas schemas.Fixed
+	soft   int
+	obj    schemas.Fixed
+}
 
 func (a key) less(b key) bool {
-	return a.infeas < b.infeas || a.infeas == b.infeas && a.obj < b.obj
+	if a.infeas != b.infeas {
+		return a.infeas < b.infeas
+	}
+	if a.soft != b.soft {
+		return a.soft < b.soft
+	}
+	return a.obj < b.obj
 }
 
 // Search improves the schedule st holds by late-acceptance hill
@@ -164,9 +180,16 @@ func Search(ctx context.Context, st *evaluator.State, opt Options) (*Result, err
 		return ""
 	}
 
+	keyNow := func() key {
+		k := key{infeas: st.Infeasibility(), obj: st.Objective()}
+		if opt.SatisfiedFirst {
+			_, k.soft = st.Violated()
+		}
+		return k
+	}
 	res := &Result{Before: score(), Kinds: map[string][2]int64{}}
 	start := time.Now()
-	cur := key{st.Infeasibility(), st.Objective()}
+	cur := keyNow()
 	best, bestScore := cur, res.Before
 	s.snapshot()
 	hist := make([]key, opt.History)
@@ -218,7 +241,7 @@ func Search(ctx context.Context, st *evaluator.State, opt Options) (*Result, err
 		s.apply()
 		res.Moves++
 		tried[k]++
-		c := key{st.Infeasibility(), st.Objective()}
+		c := keyNow()
 		v := int(res.Moves % int64(len(hist)))
 		if cur.less(c) && hist[v].less(c) {
 			s.revert()

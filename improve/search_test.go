@@ -193,7 +193,15 @@ func TestSearchIsReproducible(t *testing.T) {
 // every accepted move is confirmed by a full evaluation of the written
 // document.
 func TestSearchOnDatedSample(t *testing.T) {
-	s, cs := readSample(t, "mbb")
+	s, all := readSample(t, "mbb")
+	// The soft rules only: the sample meets every hard rule and sits in a
+	// local optimum, where too few moves would be accepted to test them.
+	var cs []schemas.Constraint
+	for _, c := range all {
+		if !c.Hard {
+			cs = append(cs, c)
+		}
+	}
 	st := evaluate(t, s, cs)
 	res, err := improve.Search(context.Background(), st, improve.Options{Seed: 1, MaxMoves: 2000, Check: confirming(s, cs)})
 	if err != nil {
@@ -298,6 +306,39 @@ func TestOptionsValidate(t *testing.T) {
 	for _, o := range []improve.Options{{MaxMoves: -1}, {TargetSoftPct: 101}, {History: -1}, {Locked: []bool{true}}} {
 		if _, err := improve.Search(context.Background(), st, o); !errors.Is(err, improve.ErrOptions) {
 			t.Errorf("%+v: err = %v, want ErrOptions", o, err)
+		}
+	}
+}
+
+// TestSatisfiedFirst: one game A-B over two slots, and constraints where
+// the cheapest schedule (A hosts B in slot 1: two rules broken at cost 1
+// each) is not the one that breaks fewest rules (A hosts B in slot 0: one
+// rule broken at cost 3).
+func TestSatisfiedFirst(t *testing.T) {
+	zero := 0
+	s := &schemas.Schedule{ID: "one", Sport: "test",
+		Teams: []schemas.Team{{ID: "A"}, {ID: "B"}},
+		Slots: []schemas.Slot{{ID: 0}, {ID: 1}},
+		Games: []schemas.Game{{ID: "g", Home: "B", Away: "A", Slot: &zero}}}
+	pin := func(id string, slot int, pen int64) schemas.Constraint {
+		params, _ := json.Marshal(map[string]any{"meetings": [][2]string{{"A", "B"}}, "slots": []int{slot}, "min": 1, "max": 1})
+		return schemas.Constraint{ID: id, Name: id, Sport: "test", Kind: "GA1", Penalty: schemas.FixedInt(pen), Params: params}
+	}
+	cs := []schemas.Constraint{pin("in-1", 1, 3), pin("in-0", 0, 1), pin("in-0-too", 0, 1)}
+	for _, tt := range []struct {
+		satisfiedFirst bool
+		slot           int32
+		violated       int
+	}{{false, 1, 2}, {true, 0, 1}} {
+		st := evaluate(t, s, cs)
+		res, err := improve.Search(context.Background(), st, improve.Options{Seed: 1, MaxMoves: 2000, SatisfiedFirst: tt.satisfiedFirst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := st.Placement(0)
+		if p.Home != 0 || p.Slot != tt.slot || res.After.SoftViolated != tt.violated {
+			t.Errorf("SatisfiedFirst %v: home team %d in slot %d, %d violated; want A (0) at home in slot %d, %d violated",
+				tt.satisfiedFirst, p.Home, p.Slot, res.After.SoftViolated, tt.slot, tt.violated)
 		}
 	}
 }
