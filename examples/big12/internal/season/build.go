@@ -198,7 +198,7 @@ func solve(sp *sport, seed int64) (*season, error) {
 		// each game is in), by the rules that do not care who hosts; then
 		// everything, with the windows fixed.
 		var first []rule
-		for _, r := range sp.rules(s, true) {
+		for _, r := range sp.rules(s, false) {
 			if r.order {
 				first = append(first, r)
 			}
@@ -209,7 +209,7 @@ func solve(sp *sport, seed int64) (*season, error) {
 		all := sp.moves
 		all.swapWindows = false
 		var must []rule
-		for _, r := range sp.rules(s, true) {
+		for _, r := range sp.rules(s, false) {
 			if r.weight >= hardWeight || strings.HasPrefix(r.id, "gen-") {
 				must = append(must, r)
 			}
@@ -219,7 +219,7 @@ func solve(sp *sport, seed int64) (*season, error) {
 				break
 			}
 		}
-		search(s, sp.rules(s, true), all, rng, 40000, 0.5)
+		search(s, sp.rules(s, false), all, rng, 40000, 0.5)
 		var hard []string
 		for _, r := range sp.rules(s, false) {
 			if r.weight >= hardWeight && r.total(s) != 0 {
@@ -227,9 +227,9 @@ func solve(sp *sport, seed int64) (*season, error) {
 			}
 		}
 		slices.Sort(hard)
-		want := slices.Sorted(slices.Values(sp.broken))
+		var want []string
 		planned := true
-		for _, r := range sp.rules(s, true) {
+		for _, r := range sp.rules(s, false) {
 			if r.weight >= hardWeight && r.total(s) != 0 {
 				planned = false
 			}
