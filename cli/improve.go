@@ -88,6 +88,12 @@ from the search's is an error (exit status 1).`,
 			case target < 0 || target > 100:
 				return usagef("--target-soft-pct: %v is not between 0 and 100", target)
 			}
+			if out != "" {
+				// Fail before the search, not after it.
+				if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+					return usagef("--out: %s is not a directory to write %s into", filepath.Dir(out), filepath.Base(out))
+				}
+			}
 			sched, cons, err := readEvaluateInput(schedPath, consPath)
 			if err != nil {
 				return err
@@ -169,7 +175,7 @@ from the search's is an error (exit status 1).`,
 					return err
 				}
 			} else {
-				writeImprovePlain(w, rep)
+				writeImprovePlain(w, rep, cmd.Context().Err() != nil)
 			}
 			return w.Flush()
 		},
@@ -295,10 +301,14 @@ var stopWords = map[improve.Stop]string{
 
 // writeImprovePlain writes the human form of the report: totals before
 // and after, then the constraints whose cost changed.
-func writeImprovePlain(w io.Writer, r *improveReport) {
+func writeImprovePlain(w io.Writer, r *improveReport, interrupted bool) {
+	why := stopWords[r.Stop]
+	if interrupted && r.Stop == improve.StopDeadline {
+		why = "interrupted"
+	}
 	fmt.Fprintf(w, "Improved %s (%s): %s moves in %s (%s/s), %s accepted; stopped: %s\n\n",
 		r.ScheduleID, r.Sport, thousands(r.Moves), formatDuration(time.Duration(r.ElapsedMS)*time.Millisecond),
-		thousands(int64(r.MovesPerSecond)), thousands(r.Accepted), stopWords[r.Stop])
+		thousands(int64(r.MovesPerSecond)), thousands(r.Accepted), why)
 	t := newTable("", ">BEFORE", ">AFTER")
 	t.add("infeasibility", r.Before.Infeasibility.String(), r.After.Infeasibility.String())
 	t.add("objective", r.Before.Objective.String(), r.After.Objective.String())

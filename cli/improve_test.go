@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/flextime/flextime/evaluator"
+	"github.com/flextime/flextime/improve"
 	"github.com/flextime/flextime/schemas"
 )
 
@@ -177,5 +179,27 @@ func TestImproveBadInput(t *testing.T) {
 				t.Errorf("stderr %q, want one line containing %q", stderr, tt.want)
 			}
 		})
+	}
+}
+
+// TestImproveMismatchExitsOne: a score the full evaluation does not
+// confirm is a failure of the tool (exit 1), not bad input.
+func TestImproveMismatchExitsOne(t *testing.T) {
+	err := fmt.Errorf("%w: constraint pin-AB: deviation 0 in the search, 1 in a full evaluation", improve.ErrMismatch)
+	if got := exitStatus(err); got != ExitFailure {
+		t.Errorf("exitStatus = %d, want %d", got, ExitFailure)
+	}
+}
+
+func TestImproveOutUnwritable(t *testing.T) {
+	sched := writeFile(t, "s.json", improveSchedule)
+	cons := writeFile(t, "c.ndjson", improveConstraints())
+	out := filepath.Join(t.TempDir(), "no", "such", "dir", "better.json")
+	status, _, stderr := run(t, "improve", "--schedule", sched, "--constraints", cons, "--out", out, "--time", "0", "--moves", "10")
+	if status != ExitBadInput || !strings.Contains(stderr, "--out: ") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("status %d, stderr %q; want 2 and a line naming --out", status, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a schedule was written")
 	}
 }
