@@ -246,10 +246,23 @@ func (s *searcher) swapSlots() int {
 	return kindSwapSlots
 }
 
+// flipGame swaps home and away in one game of a pair that meets once.
+// A pair that meets more than once keeps how often each team hosts (a
+// double round robin's home-and-away pairs stay pairs); flipPair swaps
+// all its meetings.
 func (s *searcher) flipGame() int {
 	g := s.free[s.rng.IntN(len(s.free))]
-	s.buf = append(s.buf, evaluator.Move{Game: g, To: s.flipped(s.st.Placement(g))})
+	p := s.st.Placement(g)
+	if !s.single(p) {
+		return -1
+	}
+	s.buf = append(s.buf, evaluator.Move{Game: g, To: s.flipped(p)})
 	return kindFlipGame
+}
+
+// single reports whether the teams of p meet only once.
+func (s *searcher) single(p evaluator.Placement) bool {
+	return len(s.pairs[s.pairKey(p.Home, p.Away)]) == 1
 }
 
 // flipPair swaps home and away in every meeting of a game's two teams,
@@ -271,9 +284,9 @@ func (s *searcher) flipPair() int {
 }
 
 // flipCycle swaps home and away in three games that form a cycle, A hosts
-// B, B hosts C, C hosts A: every team keeps its number of home games and
-// only their places change, which a single flip cannot do without
-// unbalancing two teams.
+// B, B hosts C, C hosts A, each of a pair that meets once: every team
+// keeps its number of home games and only their places change, which a
+// single flip cannot do without unbalancing two teams.
 func (s *searcher) flipCycle() int {
 	g1 := s.free[s.rng.IntN(len(s.free))]
 	p1 := s.st.Placement(g1)
@@ -282,11 +295,16 @@ func (s *searcher) flipCycle() int {
 	if c == a || c == b {
 		return -1
 	}
+	if !s.single(p1) {
+		return -1
+	}
 	pick := func(h, w int32) int32 {
-		for _, g := range s.pairs[s.pairKey(h, w)] {
-			if p := s.st.Placement(g); p.Home == h && !s.isLocked(g) {
-				return g
-			}
+		ms := s.pairs[s.pairKey(h, w)]
+		if len(ms) != 1 {
+			return -1
+		}
+		if p := s.st.Placement(ms[0]); p.Home == h && !s.isLocked(ms[0]) {
+			return ms[0]
 		}
 		return -1
 	}

@@ -342,3 +342,33 @@ func TestSatisfiedFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestPhasedStaysPhased: in a phased double round robin no move takes a
+// game, or a slot's games, from one leg to the other, even when the
+// constraints want it.
+func TestPhasedStaysPhased(t *testing.T) {
+	start := drr(6)
+	want := scramble(start, 11) // pins that cross the legs
+	cs := pinned(want)
+	opt := evaluator.CompileOptions{Structure: evaluator.Structure{RoundRobins: 2, Compact: true, Phased: true}}
+	st, err := evaluator.Evaluate(start, cs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := st.StructureViolations(); len(v) != 0 {
+		t.Fatalf("the start is not phased: %v", v)
+	}
+	res, err := improve.Search(context.Background(), st, improve.Options{Seed: 3, MaxMoves: 20_000,
+		Check: func(st *evaluator.State) error {
+			if v := st.StructureViolations(); len(v) != 0 {
+				return fmt.Errorf("structure broken: %s", v[0].Message)
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted == 0 || res.After.Objective >= res.Before.Objective {
+		t.Errorf("nothing improved: %+v", res)
+	}
+}
