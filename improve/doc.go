@@ -1,8 +1,10 @@
 // Package improve searches for a better schedule: a local search on the
 // evaluator's incremental kernel. Each move (a game to a free slot, two
-// games trading slots, two slots trading all their games, a game's or a
-// pair's home and away swapped) is applied with State.Apply, scored from
-// the difference, and kept or undone; locked games never move. Hard
+// games trading slots, two slots trading all or some teams' games, home
+// and away swapped in a game, a pair's meetings or a cycle of three) is
+// applied with State.Apply, scored from the difference, and kept or
+// undone; locked games never move, and a sound schedule stays sound (no
+// team twice in a slot, home-and-away pairs kept, phased legs apart). Hard
 // constraints come first: schedules are ordered by infeasibility, then
 // objective, and accepted by late-acceptance hill climbing.
 //

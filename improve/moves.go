@@ -9,16 +9,17 @@ import (
 
 // Move kinds, as counted in Result.Kinds.
 const (
-	kindRelocate  = iota // a game to a slot where neither team plays
-	kindSwapGames        // two games trade slots
-	kindSwapSlots        // every game of two slots trades places (rounds)
-	kindFlipGame         // one game's home and away swap
-	kindFlipPair         // every meeting of a pair swaps home and away
-	kindFlipCycle        // three games A hosts B, B hosts C, C hosts A all swap
+	kindRelocate    = iota // a game to a slot where neither team plays
+	kindSwapGames          // two games trade slots
+	kindSwapSlots          // every game of two slots trades places (rounds)
+	kindFlipGame           // one game's home and away swap
+	kindFlipPair           // every meeting of a pair swaps home and away
+	kindFlipCycle          // three games A hosts B, B hosts C, C hosts A all swap
+	kindSwapPartial        // some teams' games of two slots trade slots
 	numKinds
 )
 
-var kindNames = [numKinds]string{"relocate", "swap-games", "swap-slots", "flip-game", "flip-pair", "flip-cycle"}
+var kindNames = [numKinds]string{"relocate", "swap-games", "swap-slots", "flip-game", "flip-pair", "flip-cycle", "swap-partial"}
 
 // day is a day in seconds: a game with its own start moves by whole days.
 const day = 86400
@@ -46,6 +47,8 @@ type searcher struct {
 	own       []bool // per game: it has its own start
 
 	buf, undo []evaluator.Move
+	visit     []int32 // teams reached by swapPartial
+	comp      []int32 // games reached by swapPartial
 	best      []evaluator.Placement
 }
 
@@ -162,8 +165,10 @@ func (s *searcher) propose() int {
 	// moves (on ITC2021_Middle_03 about 200 us against 6), so it is drawn
 	// rarely; it is still what reorders the season.
 	switch r := s.rng.IntN(100); {
-	case r < 50:
+	case r < 42:
 		return s.relocate()
+	case r < 50:
+		return s.swapPartial()
 	case r < 54:
 		return s.swapSlots()
 	case r < 72:
@@ -244,6 +249,54 @@ func (s *searcher) swapSlots() int {
 		return -1
 	}
 	return kindSwapSlots
+}
+
+// swapPartial trades slots for the games of two slots that one team's
+// games reach: start from a team, take its games in either slot, then
+// their opponents' games in either slot, until closed, and swap that
+// set's slots. Every team it touches plays in the other slot what it
+// played in this one, so no team plays twice in a slot; a team outside
+// is untouched. It reorders a few teams' seasons where a whole slot swap
+// would reorder everyone's.
+func (s *searcher) swapPartial() int {
+	a, b := s.rng.Int32N(s.nS), s.rng.Int32N(s.nS)
+	if a == b || s.phase(a) != s.phase(b) {
+		return -1
+	}
+	s.visit = append(s.visit[:0], s.rng.Int32N(s.nT))
+	s.comp = s.comp[:0]
+	for i := 0; i < len(s.visit); i++ {
+		t := s.visit[i]
+		for _, sl := range [2]int32{a, b} {
+			for _, g := range s.slotGames[sl] {
+				p := s.st.Placement(g)
+				if p.Home != t && p.Away != t || slices.Contains(s.comp, g) {
+					continue
+				}
+				if s.isLocked(g) {
+					return -1
+				}
+				s.comp = append(s.comp, g)
+				for _, u := range [2]int32{p.Home, p.Away} {
+					if !slices.Contains(s.visit, u) {
+						s.visit = append(s.visit, u)
+					}
+				}
+			}
+		}
+	}
+	// The whole of both slots is a slot swap; none of them, nothing.
+	if len(s.comp) == 0 || len(s.comp) == len(s.slotGames[a])+len(s.slotGames[b]) {
+		return -1
+	}
+	for _, g := range s.comp {
+		to := a
+		if s.st.Placement(g).Slot == a {
+			to = b
+		}
+		s.buf = append(s.buf, evaluator.Move{Game: g, To: s.to(g, to)})
+	}
+	return kindSwapPartial
 }
 
 // flipGame swaps home and away in one game of a pair that meets once.

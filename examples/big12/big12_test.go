@@ -813,7 +813,7 @@ func TestEachHardRuleBroken(t *testing.T) {
 // Big Monday rules leave single flips and slot moves stuck at these
 // levels), so their floors hold what the search reaches today and catch
 // a regression.
-var softFloor = map[string]float64{"mbb": 58.3, "wbb": 65.4, "football": 85}
+var softFloor = map[string]float64{"mbb": 58.3, "wbb": 69.2, "football": 85}
 
 // TestSamplesMeetTargets reads the committed files and evaluates them:
 // every hard rule holds (100%), and the soft rules satisfied reach the
