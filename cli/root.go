@@ -85,6 +85,7 @@ included), 2 for bad input or usage, 1 for any other failure.`,
 	root.AddCommand(
 		a.itc2021Command(),
 		a.evaluateCommand(),
+		a.improveCommand(),
 		a.constraintsCommand(),
 		a.serveCommand(),
 		a.streamsCommand(),

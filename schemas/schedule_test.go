@@ -44,6 +44,16 @@ func TestDecodeScheduleValid(t *testing.T) {
 	if g := s.Games[0]; g.Slot == nil || *g.Slot != 0 || g.Network != "ESPN" || g.Kind != "conference" {
 		t.Errorf("game g001 = %+v", g)
 	}
+	if s.Games[0].Locked || s.Games[1].Locked {
+		t.Errorf("games locked by default: %v %v", s.Games[0].Locked, s.Games[1].Locked)
+	}
+	locked, err := schemas.DecodeSchedule([]byte(edit(t, `"slot": null}`, `"slot": 1, "locked": true}`)))
+	if err != nil {
+		t.Fatalf("a locked game: %v", err)
+	}
+	if !locked.Games[1].Locked {
+		t.Errorf("game g002 = %+v, want locked", locked.Games[1])
+	}
 	if s.Games[1].Slot != nil || s.Games[2].Slot != nil {
 		t.Errorf("unplaced games got slots: %v %v", s.Games[1].Slot, s.Games[2].Slot)
 	}
@@ -89,6 +99,7 @@ func TestDecodeScheduleInvalid(t *testing.T) {
 		{"huge number", edit(t, `38.954`, "1"+strings.Repeat("0", 200)), "teams[0].lat", "number has more than 100 characters"},
 		{"game slot string", edit(t, `"slot": 0`, `"slot": "0"`), "games[0].slot", "must be null or an integer (got a string)"},
 		{"neutral string", edit(t, `"neutral": false`, `"neutral": "no"`), "games[0].neutral", "must be a boolean"},
+		{"locked string", edit(t, `"neutral": false`, `"neutral": false, "locked": "yes"`), "games[0].locked", "must be a boolean"},
 		{"lat too big", edit(t, `38.954`, `91`), "teams[0].lat", "must be <= 90"},
 		{"lon too small", edit(t, `-95.252`, `-180.5`), "teams[0].lon", "must be >= -180"},
 		{"empty team id", edit(t, `{"id": "BAY"}`, `{"id": ""}`), "teams[2].id", "must not be empty"},

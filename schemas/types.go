@@ -66,6 +66,9 @@ type Game struct {
 	Neutral bool   `json:"neutral,omitempty"`
 	Kind    string `json:"kind,omitempty"`
 	Sport   string `json:"sport,omitempty"`
+	// Locked games keep their teams and slot under flextime improve; the
+	// evaluator does not read it.
+	Locked bool `json:"locked,omitempty"`
 }
 
 // Priorities a constraint may have, most important first.

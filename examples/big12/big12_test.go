@@ -806,3 +806,39 @@ func TestEachHardRuleBroken(t *testing.T) {
 		}
 	}
 }
+
+// softFloor is, per sport, the share of soft rules a sample must satisfy.
+// The conference's target is 85% for every sport; the basketball samples
+// do not reach it yet (issue 11: their first/last-four, road-streak and
+// Big Monday rules leave single flips and slot moves stuck at these
+// levels), so their floors hold what the search reaches today and catch
+// a regression.
+var softFloor = map[string]float64{"mbb": 58.3, "wbb": 69.2, "football": 85}
+
+// TestSamplesMeetTargets reads the committed files and evaluates them:
+// every hard rule holds (100%), and the soft rules satisfied reach the
+// floor.
+func TestSamplesMeetTargets(t *testing.T) {
+	for _, sport := range season.Sports {
+		t.Run(sport, func(t *testing.T) {
+			s, cs := loadAll(t, sport)
+			st := evaluate(t, s, cs)
+			tot := st.Totals()
+			if tot.HardViolated != 0 || tot.Infeasibility != 0 {
+				for _, r := range st.Results(false) {
+					if r.Hard {
+						t.Errorf("hard rule %s broken (deviation %d)", r.ConstraintID, r.Deviation)
+					}
+				}
+			}
+			if tot.SoftSatisfiedPct < softFloor[sport] {
+				t.Errorf("%.1f%% of the soft rules satisfied, want at least %.1f%%", tot.SoftSatisfiedPct, softFloor[sport])
+			}
+			if len(st.StructureViolations()) != 0 {
+				t.Errorf("structure: %v", st.StructureViolations())
+			}
+			t.Logf("%s: %d hard rules violated, %.1f%% of the soft rules satisfied (target 85%%)", sport,
+				tot.HardViolated, tot.SoftSatisfiedPct)
+		})
+	}
+}

@@ -5,9 +5,9 @@
 //
 // Each sport has a directory with schedule.json (a CONTRACT §1 schedule)
 // and constraints.ndjson (CONTRACT §2 constraints, one per line). The
-// files are generated, deterministically for a seed, by ./gen; a few rules
-// are broken on purpose so that the evaluator has something to explain
-// (README.md lists them):
+// files are generated, deterministically for a seed, by ./gen, which
+// ends with the local search of package improve (a budget of moves, not
+// of time); every hard rule holds (README.md gives the soft shares):
 //
 //	go generate ./examples/big12
 //	go run ./cmd/flextime evaluate --schedule examples/big12/mbb/schedule.json \

@@ -3,7 +3,6 @@ package season
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 )
@@ -14,11 +13,8 @@ type sport struct {
 	windows []window
 	games   func(rng *rand.Rand) []game
 	moves   moveSet
-	// rules returns the search's rules; with breaks, the rules broken on
-	// purpose aim at their planned violation instead of none.
-	rules func(s *season, breaks bool) []rule
-	// broken are the ids of the hard rules broken on purpose.
-	broken []string
+	// rules returns the search's rules.
+	rules func(s *season) []rule
 }
 
 func soft(w float64) float64 { return w }
@@ -28,30 +24,13 @@ func isDay(d time.Weekday) func(s *season, g int) bool {
 }
 
 func mbbSport() *sport {
-	// The rematch played six days apart on purpose: one of Kansas's.
-	var rematchGame = -1
 	return &sport{
 		name:    "mbb",
 		windows: mbbWindows(),
-		games: func(rng *rand.Rand) []game {
-			gs := mbbGames(rng)
-			ku := teamIndex(rematchTeam)
-			var cands []int
-			for g, gm := range gs {
-				if gm.twin > g && (gm.home == ku || gm.away == ku) {
-					cands = append(cands, g)
-				}
-			}
-			rematchGame = cands[rng.IntN(len(cands))]
-			return gs
-		},
-		moves:  moveSet{flip: true, swapWindows: true, days: true},
-		broken: []string{"mbb-max-road-streak", "mbb-rematch-separation", "mbb-byu-no-sunday"},
-		rules: func(s *season, breaks bool) []rule {
+		games:   mbbGames,
+		moves:   moveSet{flip: true, swapWindows: true, days: true},
+		rules: func(s *season) []rule {
 			streak, rem, sunday := -1, -1, 0
-			if breaks {
-				streak, rem, sunday = teamIndex(streakTeam), rematchGame, 1
-			}
 			byu := teamIndex(sundayTeam)
 			return []rule{
 				gamesPerTeam("mbb-games", 18),
@@ -108,7 +87,7 @@ func wbbSport(mbbHome map[int]map[int]bool) *sport {
 		windows: wbbWindows(),
 		games:   wbbGames,
 		moves:   moveSet{flip: true, swapWindows: true, days: true},
-		rules: func(s *season, breaks bool) []rule {
+		rules: func(s *season) []rule {
 			return []rule{
 				gamesPerTeam("wbb-games", 20),
 				byes("wbb-no-byes", hardWeight, 0, 0),
@@ -145,12 +124,8 @@ func footballSport(weeks int) *sport {
 		windows: footballWindows(weeks),
 		games:   func(rng *rand.Rand) []game { return footballGames(rng, weeks) },
 		moves:   moveSet{flip: true, moveGames: true, swapWindows: true, days: true},
-		broken:  []string{"football-back-to-back-road"},
-		rules: func(s *season, breaks bool) []rule {
+		rules: func(s *season) []rule {
 			b2b := -1
-			if breaks {
-				b2b = teamIndex(backToBackFB)
-			}
 			return []rule{
 				gamesPerTeam("football-games", 9),
 				byes("football-open-weeks", hardWeight, weeks-9, weeks-9),
@@ -189,7 +164,7 @@ func footballSport(weeks int) *sport {
 }
 
 // solve builds the sport's season for the seed: it tries a few
-// restarts until the hard rules broken are exactly the planned ones.
+// restarts until every hard rule holds.
 func solve(sp *sport, seed int64) (*season, error) {
 	for attempt := range 20 {
 		rng := rand.New(rand.NewPCG(uint64(seed), uint64(attempt)<<8|uint64(len(sp.name))))
@@ -198,7 +173,7 @@ func solve(sp *sport, seed int64) (*season, error) {
 		// each game is in), by the rules that do not care who hosts; then
 		// everything, with the windows fixed.
 		var first []rule
-		for _, r := range sp.rules(s, true) {
+		for _, r := range sp.rules(s) {
 			if r.order {
 				first = append(first, r)
 			}
@@ -209,7 +184,7 @@ func solve(sp *sport, seed int64) (*season, error) {
 		all := sp.moves
 		all.swapWindows = false
 		var must []rule
-		for _, r := range sp.rules(s, true) {
+		for _, r := range sp.rules(s) {
 			if r.weight >= hardWeight || strings.HasPrefix(r.id, "gen-") {
 				must = append(must, r)
 			}
@@ -219,22 +194,12 @@ func solve(sp *sport, seed int64) (*season, error) {
 				break
 			}
 		}
-		search(s, sp.rules(s, true), all, rng, 40000, 0.5)
-		var hard []string
-		for _, r := range sp.rules(s, false) {
-			if r.weight >= hardWeight && r.total(s) != 0 {
-				hard = append(hard, r.id)
-			}
+		search(s, sp.rules(s), all, rng, 40000, 0.5)
+		hard := false
+		for _, r := range sp.rules(s) {
+			hard = hard || r.weight >= hardWeight && r.total(s) != 0
 		}
-		slices.Sort(hard)
-		want := slices.Sorted(slices.Values(sp.broken))
-		planned := true
-		for _, r := range sp.rules(s, true) {
-			if r.weight >= hardWeight && r.total(s) != 0 {
-				planned = false
-			}
-		}
-		if planned && slices.Equal(hard, want) {
+		if !hard {
 			return s, nil
 		}
 	}

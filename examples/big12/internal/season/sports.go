@@ -17,13 +17,8 @@ type Options struct {
 	FootballWeeks int
 }
 
-// Teams whose rules are broken on purpose (README.md lists them).
-const (
-	streakTeam   = "TTU"  // MBB: three road games in a row
-	rematchTeam  = "KU"   // MBB: one rematch six days apart
-	sundayTeam   = "BYU"  // MBB: one Sunday road game
-	backToBackFB = "OKST" // football: two sets of back-to-back road games
-)
+// sundayTeam plays no game on a Sunday.
+const sundayTeam = "BYU"
 
 var (
 	fallExams    = [2]time.Time{date(2025, 12, 8), date(2025, 12, 15)}
@@ -41,7 +36,7 @@ func days(base time.Time, offsets ...int) []time.Time {
 
 // mbbWindows: 19 windows from Saturday 2026-01-03, alternating a Saturday
 // and a Monday-Wednesday window; the last is Saturday 2026-03-07.
-// Saturday windows may fall on Sunday only for the game broken on purpose.
+// Saturday windows also offer the Sunday, which only BYU may not take.
 func mbbWindows() []window {
 	var ws []window
 	for i := range 19 {

@@ -5,8 +5,8 @@
 // round robin by the circle method gives who meets whom in each window,
 // the teams and windows are shuffled with the seed, and a seeded local
 // search then orders the windows, orients the games and picks each game's
-// day so that the hard rules hold, except the few that the sport's
-// breaks ask to break on purpose.
+// day so that the hard rules hold; package improve's search on the
+// evaluator then trades the soft rules (Generate).
 package season
 
 import (
