@@ -622,6 +622,11 @@ func restedOpponents(t *testing.T, s *sched) ([]string, []string) {
 				slices.Contains(seq, oseq[k-1]) {
 				continue
 			}
+			// Without its previous game the opponent must really have a
+			// week more rest than the team.
+			if start(g).Sub(start(oseq[k-2]))-start(g).Sub(start(seq[i-1])) < 7*24*time.Hour {
+				continue
+			}
 			subjects, drop = append(subjects, g), append(drop, oseq[k-1])
 		}
 		if len(subjects) == 3 {
