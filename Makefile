@@ -1,7 +1,8 @@
 # flextime: build, test, benchmark, lint.
 #
 #   make build   the flextime binary in ./bin
-#   make test    vet, the whole test suite, then each fuzz target briefly
+#   make test    vet, the whole test suite (the concurrent packages under
+#                -race), then each fuzz target briefly
 #   make bench   the evaluator benchmarks (see docs/benchmarks.md)
 #   make lint    gofmt check and go vet
 
@@ -29,8 +30,15 @@ build:
 
 test: lint unit fuzz
 
+# The concurrent packages (the consumer, the cache, history, cli which
+# assembles them, and the drills that run the assembled service) run under
+# the race detector; the rest, the evaluator above all, without it, which
+# keeps the race run affordable.
+RACE_PKGS = ./consumer/... ./cache/... ./history/... ./cli/... ./internal/drill/...
+
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v -E '/(consumer|cache|history|cli|internal/drill)$$')
+	$(GO) test -race -count=1 -timeout 30m $(RACE_PKGS)
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
