@@ -32,21 +32,12 @@ object, or NDJSON). No server is needed.
 With --json, print the result message of CONTRACT §3. --detail all lists
 every evaluated constraint, not only those with a cost.`,
 		Example: "  flextime evaluate --schedule big12-mbb.json --constraints constraints.ndjson",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q (name the files with --schedule FILE --constraints FILE)", args[0])
-			}
-			return nil
-		},
+		Args:    namedFilesOnly,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			switch {
-			case schedPath == "" && consPath == "":
-				return usagef("--schedule FILE and --constraints FILE are required")
-			case schedPath == "":
-				return usagef("--schedule FILE is required")
-			case consPath == "":
-				return usagef("--constraints FILE is required")
-			case detail != detailViolated && detail != detailAll:
+			if err := requireFiles(schedPath, consPath); err != nil {
+				return err
+			}
+			if detail != detailViolated && detail != detailAll {
 				return usagef("--detail: %q is not %q or %q", detail, detailViolated, detailAll)
 			}
 			sched, cons, err := readEvaluateInput(schedPath, consPath)
@@ -114,4 +105,26 @@ func readEvaluateInput(schedPath, consPath string) (*schemas.Schedule, []schemas
 			sched.Sport, strings.Join(sports, ", ")))
 	}
 	return sched, cons, nil
+}
+
+// namedFilesOnly refuses positional arguments for the commands that take
+// their files as --schedule FILE --constraints FILE.
+func namedFilesOnly(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q (name the files with --schedule FILE --constraints FILE)", args[0])
+	}
+	return nil
+}
+
+// requireFiles says which of --schedule and --constraints is missing.
+func requireFiles(schedPath, consPath string) error {
+	switch {
+	case schedPath == "" && consPath == "":
+		return usagef("--schedule FILE and --constraints FILE are required")
+	case schedPath == "":
+		return usagef("--schedule FILE is required")
+	case consPath == "":
+		return usagef("--constraints FILE is required")
+	}
+	return nil
 }

@@ -65,20 +65,12 @@ written schedule is evaluated again from scratch: a score that differs
 from the search's is an error (exit status 1).`,
 		Example: `  flextime improve --schedule mbb.json --constraints mbb.ndjson --out mbb-better.json
   flextime improve --schedule mbb.json --constraints mbb.ndjson --moves 2000000 --time 0 --seed 7 > better.json`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q (name the files with --schedule FILE --constraints FILE)", args[0])
-			}
-			return nil
-		},
+		Args: namedFilesOnly,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireFiles(schedPath, consPath); err != nil {
+				return err
+			}
 			switch {
-			case schedPath == "" && consPath == "":
-				return usagef("--schedule FILE and --constraints FILE are required")
-			case schedPath == "":
-				return usagef("--schedule FILE is required")
-			case consPath == "":
-				return usagef("--constraints FILE is required")
 			case limit < 0:
 				return usagef("--time: %v is negative", limit)
 			case moves < 0:
