@@ -132,6 +132,12 @@ func drillEnv(natsURL, dsn string, extra ...string) []string {
 // test fails.
 func startServe(t *testing.T, env []string, n int) *serveProc {
 	t.Helper()
+	return startServeWith(t, filepath.Join(moduleRoot, "examples", "big12", "mbb", "constraints.ndjson"), env, n)
+}
+
+// startServeWith is startServe with the constraints of the given file.
+func startServeWith(t *testing.T, constraints string, env []string, n int) *serveProc {
+	t.Helper()
 	port := freePort(t)
 	p := &serveProc{port: port, done: make(chan struct{}),
 		log: filepath.Join(t.TempDir(), fmt.Sprintf("serve-%d.log", n))}
@@ -139,7 +145,6 @@ func startServe(t *testing.T, env []string, n int) *serveProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	constraints := filepath.Join(moduleRoot, "examples", "big12", "mbb", "constraints.ndjson")
 	p.cmd = exec.Command(binary, "serve", "--constraints", constraints)
 	p.cmd.Env = append(append([]string(nil), env...), "PORT="+strconv.Itoa(port))
 	p.cmd.Stdout, p.cmd.Stderr = out, out

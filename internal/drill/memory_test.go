@@ -1,4 +1,4 @@
-package cli
+package drill
 
 import (
 	"bufio"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -52,23 +51,6 @@ func drillSchedule(id string, rot int) *schemas.Schedule {
 	return s
 }
 
-// rssBytes reads a process's resident set from /proc.
-func rssBytes(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
-}
-
 // scrape returns the value of an unlabelled metric from /metrics.
 func scrape(t *testing.T, addr, name string) float64 {
 	t.Helper()
@@ -102,8 +84,8 @@ type rssSample struct {
 // with a 32 MiB cache. Once the cache has filled (after the first fifth),
 // RSS stays under the caches' bounds plus 150 MiB, and does not keep
 // growing: the late samples are not far above the mid-run ones. -short
-// runs 20,000 requests and keeps every check. FLEXTIME_DRILL_BIN runs a
-// prebuilt binary instead of building one (to measure another build).
+// runs 20,000 requests and keeps every check. The binary is the
+// one TestMain built.
 func TestServeMemoryDrill(t *testing.T) {
 	n := 100000
 	if testing.Short() {
@@ -111,70 +93,18 @@ func TestServeMemoryDrill(t *testing.T) {
 	}
 	const cacheBytes, modelBytes = 32 << 20, 8 << 20
 	const bound = cacheBytes + modelBytes + 150<<20
-	bin := os.Getenv("FLEXTIME_DRILL_BIN")
-	if bin == "" {
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			t.Skip("no go command on PATH")
-		}
-		bin = filepath.Join(t.TempDir(), "flextime")
-		build := exec.Command(gobin, "build", "-o", bin, "github.com/flextime/flextime/cmd/flextime")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
 	url := natstest.Server(t)
-	cons := writeFile(t, "drill-constraints.json", drillConstraints)
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-
-	cmd := exec.Command(bin, "serve", "--constraints", cons)
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == "DATABASE_URL" || k == "REDIS_URL" || k == "NATS_CREDS" || strings.HasPrefix(k, "CACHE_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd.Env = append(env, "NATS_URL="+url, "PORT="+strings.Split(httpAddr, ":")[1], "LOG_LEVEL=warn",
-		"MAX_WORKERS=2", "DATA_DIR="+t.TempDir(),
-		"CACHE_MAX_BYTES="+strconv.Itoa(cacheBytes), "MODEL_CACHE_BYTES="+strconv.Itoa(modelBytes))
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
+	cons := filepath.Join(t.TempDir(), "drill-constraints.json")
+	if err := os.WriteFile(cons, []byte(drillConstraints), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("serve stderr:\n%.4000s", stderr.String())
-		}
-	}()
+	srv := startServeWith(t, cons, drillEnv(url, "",
+		"CACHE_MAX_BYTES="+strconv.Itoa(cacheBytes), "MODEL_CACHE_BYTES="+strconv.Itoa(modelBytes)), 1)
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", srv.port)
 
 	_, js := natstest.Connect(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := js.Consumer(ctx, broker.StreamEval, "evaluator"); err == nil {
-			if resp, err := http.Get("http://" + httpAddr + "/ready"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("serve exited: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve not ready after 60s")
-		}
-	}
 	results, err := js.Stream(ctx, broker.StreamResults)
 	if err != nil {
 		t.Fatal(err)
@@ -205,8 +135,8 @@ func TestServeMemoryDrill(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			rss, err := rssBytes(cmd.Process.Pid)
-			if err != nil {
+			rss := rssBytes(srv.cmd.Process.Pid)
+			if rss == 0 {
 				return
 			}
 			info, err := results.Info(ctx)
@@ -234,8 +164,8 @@ func TestServeMemoryDrill(t *testing.T) {
 	published := time.Since(start)
 	for answered() < n {
 		select {
-		case err := <-exited:
-			t.Fatalf("serve exited after %d results: %v", answered(), err)
+		case <-srv.done:
+			t.Fatalf("serve exited after %d results: %v", answered(), srv.err)
 		case <-ctx.Done():
 			t.Fatalf("%d of %d results after %s", answered(), n, time.Since(start))
 		case <-time.After(250 * time.Millisecond):
@@ -245,8 +175,8 @@ func TestServeMemoryDrill(t *testing.T) {
 	if got := answered(); got != n {
 		t.Errorf("%d results for %d requests", got, n)
 	}
-	if d := dlqCount(t, js); d != 0 {
-		t.Errorf("%d dead letters; every drill request is valid", d)
+	if d, err := streamCount(ctx, js, broker.StreamDLQ); err != nil || d != 0 {
+		t.Errorf("%d dead letters (%v); every drill request is valid", d, err)
 	}
 
 	mu.Lock()
