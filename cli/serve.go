@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -86,6 +87,9 @@ type service struct {
 	http     *http.Server
 	httpAddr string
 	url      string
+	// owned are the goroutines the service starts (the reloader, the
+	// HTTP server); close waits for them.
+	owned sync.WaitGroup
 }
 
 // serviceOptions are the settings a service starts from.
@@ -190,10 +194,16 @@ func (a *app) serve(cmd *cobra.Command, constraintsPath string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	var hupDone sync.WaitGroup
+	defer hupDone.Wait()
+	hctx, stopHup := context.WithCancel(ctx) // ends the loop when run returns on its own
+	defer stopHup()
+	hupDone.Add(1)
 	go func() {
+		defer hupDone.Done()
 		for {
 			select {
-			case <-ctx.Done():
+			case <-hctx.Done():
 				return
 			case <-hup:
 				svc.reloader.trigger("SIGHUP")
@@ -265,7 +275,11 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 	var bg context.Context
 	bg, svc.stop = context.WithCancel(context.WithoutCancel(ctx))
 	svc.reloader = newReloader(svc.src, log, dbTimeout(o.db), svcMet.Reloads)
-	go svc.reloader.run(bg)
+	svc.owned.Add(1)
+	go func() {
+		defer svc.owned.Done()
+		svc.reloader.run(bg)
+	}()
 	met := consumer.NewMetrics(svc.reg)
 	svc.cache, svc.rdb, err = newCache(o.cfg, log, svc.reg)
 	if err != nil {
@@ -314,7 +328,9 @@ func startService(ctx context.Context, log *slog.Logger, o serviceOptions, src c
 		checks["history"] = svc.db.healthy
 	}
 	svc.http = &http.Server{Handler: api.Handler(checks, svc.reg), ReadHeaderTimeout: 5 * time.Second}
+	svc.owned.Add(1)
 	go func() {
+		defer svc.owned.Done()
 		if err := svc.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server", "error", err)
 		}
@@ -349,6 +365,7 @@ func (svc *service) close() {
 	if svc.stop != nil {
 		svc.stop()
 	}
+	svc.owned.Wait()
 	if svc.db != nil {
 		svc.db.close()
 	}
