@@ -65,6 +65,22 @@ func replacements() []any {
 	}
 }
 
+// sameScheduleVerdict is sameVerdict for a schedule document.
+func sameScheduleVerdict(t *testing.T, what string, v any) {
+	t.Helper()
+	var s, g string
+	if err := scheduleSchema.validate("", v); err != nil {
+		s = err.Error()
+	}
+	if err := validateScheduleTyped("", v); err != nil {
+		g = err.Error()
+	}
+	if s != g {
+		doc, _ := json.Marshal(v)
+		t.Errorf("schedule %s: schema says %q, typed code says %q\ndocument: %.600s", what, s, g, doc)
+	}
+}
+
 // places lists every path in v: object keys and array indices.
 func places(v any, prefix []any, out *[][]any) {
 	switch v := v.(type) {
@@ -185,6 +201,9 @@ func TestTypedMatchesSchema(t *testing.T) {
 		}
 		sameVerdict(t, name, v)
 	}
+	for _, r := range replacements() {
+		sameScheduleVerdict(t, "top-level", r)
+	}
 	base := mustParse(t, []byte(typedSample))
 	if s := schemaVerdict(base); s != "" {
 		t.Fatalf("the sample fails its schema: %s", s)
@@ -205,6 +224,14 @@ func TestTypedMatchesSchema(t *testing.T) {
 		doc := deepCopy(base)
 		setAt(doc, p, nil, true)
 		sameVerdict(t, formatPlace(p)+" removed", doc)
+		if sched := doc.(map[string]any)["schedule"]; p[0] == "schedule" {
+			sameScheduleVerdict(t, formatPlace(p)+" removed", sched)
+			for _, r := range replacements() {
+				doc := deepCopy(base)
+				setAt(doc, p, r, false)
+				sameScheduleVerdict(t, formatPlace(p), doc.(map[string]any)["schedule"])
+			}
+		}
 		// Two mutations at once: which failure is named matters.
 		for _, q := range ps {
 			if slices.Equal(p, q) || len(q) <= len(p) && slices.Equal(q, p[:len(q)]) {
