@@ -417,82 +417,66 @@ func (c *typedCheck) game(v any) {
 	c.field(o, "locked", c.boolean)
 }
 
-// isDateTime is the date-time format as the schema validator
-// (santhosh-tekuri/jsonschema v6, format.go, Apache 2.0) checks it: RFC
-// 3339 section 5.6, a leap second only at 23:59 UTC.
+// isDateTime reports whether s is an RFC 3339 date-time (section 5.6:
+// full-date "T" partial-time time-offset, T and Z in either case), with the
+// leniencies of the schema validator the public schemas are checked with,
+// so that both give the same verdict (TestTypedMatchesSchema): each
+// two-character number of the time may carry a sign, as strconv.Atoi reads
+// it ("+5", "-0"), and a leap second (:60) is allowed only when the time
+// in UTC is 23:59.
 func isDateTime(s string) bool {
-	if len(s) < 20 || (s[10] != 't' && s[10] != 'T') {
+	if len(s) < 20 || (s[10] != 'T' && s[10] != 't') {
 		return false
 	}
-	if _, err := time.Parse("2006-01-02", s[:10]); err != nil {
+	if _, err := time.Parse(time.DateOnly, s[:10]); err != nil {
 		return false
 	}
-	return isTime(s[11:])
+	t := s[11:] // hh:mm:ss[.frac](Z|±hh:mm)
+	if len(t) < 9 || t[2] != ':' || t[5] != ':' {
+		return false
+	}
+	hour, okH := twoDigits(t[0:2], 23)
+	minute, okM := twoDigits(t[3:5], 59)
+	second, okS := twoDigits(t[6:8], 60)
+	if !okH || !okM || !okS {
+		return false
+	}
+	rest := t[8:]
+	if len(rest) > 0 && rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return false // a dot needs at least one digit
+		}
+		rest = rest[n:]
+	}
+	utc := hour*60 + minute
+	switch {
+	case rest == "Z" || rest == "z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		oh, okOH := twoDigits(rest[1:3], 23)
+		om, okOM := twoDigits(rest[4:6], 59)
+		if !okOH || !okOM {
+			return false
+		}
+		off := oh*60 + om
+		if rest[0] == '+' {
+			off = -off // local = UTC + offset
+		}
+		if utc += off; utc < 0 {
+			utc += 24 * 60
+		}
+	default:
+		return false
+	}
+	return second < 60 || utc == 23*60+59
 }
 
-func isTime(str string) bool {
-	if len(str) < 9 || str[2] != ':' || str[5] != ':' {
-		return false
-	}
-	var hms [3]int
-	for i, tok := range strings.SplitN(str[:8], ":", 3) {
-		n, err := strconv.Atoi(tok)
-		if err != nil || n < 0 {
-			return false
-		}
-		hms[i] = n
-	}
-	h, m, s := hms[0], hms[1], hms[2]
-	if h > 23 || m > 59 || s > 60 {
-		return false
-	}
-	str = str[8:]
-	if rem, ok := strings.CutPrefix(str, "."); ok {
-		digits := 0
-		for _, ch := range rem {
-			if ch < '0' || ch > '9' {
-				break
-			}
-			digits++
-		}
-		if digits == 0 {
-			return false
-		}
-		str = rem[digits:]
-	}
-	if str != "z" && str != "Z" {
-		if len(str) != 6 {
-			return false
-		}
-		var sign int
-		switch str[0] {
-		case '+':
-			sign = -1
-		case '-':
-			sign = +1
-		default:
-			return false
-		}
-		str = str[1:]
-		if str[2] != ':' {
-			return false
-		}
-		var zhm [2]int
-		for i, tok := range strings.SplitN(str, ":", 2) {
-			n, err := strconv.Atoi(tok)
-			if err != nil || n < 0 {
-				return false
-			}
-			zhm[i] = n
-		}
-		if zhm[0] > 23 || zhm[1] > 59 {
-			return false
-		}
-		hm := (h*60 + m) + sign*(zhm[0]*60+zhm[1])
-		if hm < 0 {
-			hm += 24 * 60
-		}
-		h, m = hm/60, hm%60
-	}
-	return s < 60 || (h == 23 && m == 59)
+// twoDigits reads a two-character field of a date-time as strconv.Atoi
+// does, and checks it lies in 0..most.
+func twoDigits(f string, most int) (int, bool) {
+	n, err := strconv.Atoi(f)
+	return n, err == nil && n >= 0 && n <= most
 }
