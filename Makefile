@@ -17,6 +17,7 @@ FUZZ_TARGETS = \
 	./schemas:FuzzDecodeSchedule \
 	./schemas:FuzzDecodeConstraints \
 	./schemas:FuzzDecodeRequest \
+	./schemas:FuzzTypedMatchesSchema \
 	./robinx:FuzzParseInstance \
 	./robinx:FuzzParseSolution \
 	./evaluator:FuzzEvaluate

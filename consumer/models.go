@@ -134,7 +134,8 @@ func (ms *models) get(set *store.Set, s *schemas.Schedule) (*modelEntry, error) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := evaluator.Compile(f, set.Docs, evaluator.CompileOptions{})
+	// Params were validated once when the store loaded the set.
+	m, err := evaluator.Compile(f, set.Docs, evaluator.CompileOptions{ParamsValidated: set.ParamsValid()})
 	if err != nil {
 		return nil, err
 	}

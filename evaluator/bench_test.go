@@ -90,3 +90,26 @@ func BenchmarkMoveTeams(b *testing.B) { benchMove(b, 2) }
 
 // BenchmarkMoveMix draws one of the three moves at random.
 func BenchmarkMoveMix(b *testing.B) { benchMove(b, -1) }
+
+// BenchmarkCompile compiles the benchInstance model: once with every
+// param checked against its JSON Schema, as a caller without a loaded
+// set does, and once with ParamsValidated, as the service does for a set
+// its store checked when it loaded it.
+func BenchmarkCompile(b *testing.B) {
+	c := benchCase(b)
+	for _, validated := range []bool{false, true} {
+		name := "schema"
+		if validated {
+			name = "validated"
+		}
+		b.Run(name, func(b *testing.B) {
+			opt := evaluator.CompileOptions{Structure: c.model.Structure, ParamsValidated: validated}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := evaluator.Compile(c.model.Frame, c.inst.Constraints, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -310,3 +310,26 @@ func TestUpdateReportsChanges(t *testing.T) {
 		t.Errorf("state changed by a failed update: %v %v", st.Infeasibility(), st.Objective())
 	}
 }
+
+// TestCompileParamsValidated: with ParamsValidated, Compile trusts the
+// caller's schema check and skips its own (a property the schema refuses
+// but the kind ignores then compiles), while the kind's own checks of
+// params against the frame still refuse what they always did.
+func TestCompileParamsValidated(t *testing.T) {
+	f, err := evaluator.NewFrame(tiny(6, drr...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := []schemas.Constraint{con("c", "CA1", true, `{"teams":["A"],"slots":[0],"max":1,"mode":"H","extra":1}`)}
+	if _, err := evaluator.Compile(f, extra, evaluator.CompileOptions{}); err == nil || !strings.Contains(err.Error(), `constraint "c": params`) {
+		t.Fatalf("unvalidated compile: err = %v, want the schema's refusal", err)
+	}
+	if _, err := evaluator.Compile(f, extra, evaluator.CompileOptions{ParamsValidated: true}); err != nil {
+		t.Fatalf("validated compile checked the schema again: %v", err)
+	}
+	unknown := []schemas.Constraint{con("c", "CA1", true, `{"teams":["Z"],"slots":[0],"max":1,"mode":"H"}`)}
+	_, err = evaluator.Compile(f, unknown, evaluator.CompileOptions{ParamsValidated: true})
+	if !errors.Is(err, evaluator.ErrInput) || !strings.Contains(err.Error(), `constraint "c": params.teams[0]: unknown team "Z"`) {
+		t.Errorf("validated compile: err = %v, want the unknown team", err)
+	}
+}

@@ -74,6 +74,10 @@ func TestDecodeRequestHostile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			// The typed validation on the hot path answers as the schema.
+			if s, g, ok := schemas.RequestVerdicts([]byte(c.body)); ok && s != g {
+				t.Errorf("schema says %q, typed validation %q", s, g)
+			}
 			r, err := c.limits.DecodeRequest([]byte(c.body))
 			if err == nil {
 				t.Fatalf("accepted: request_id %q", r.RequestID)

@@ -36,7 +36,8 @@ func DecodeSchedule(data []byte) (*Schedule, error) {
 	if serr != nil {
 		return nil, serr.fieldError("", 1)
 	}
-	if err := scheduleSchema.validate("", v); err != nil {
+	// The schema's rules, checked by typed code (typed.go).
+	if err := validateScheduleTyped("", v); err != nil {
 		return nil, err
 	}
 	top := v.(map[string]any) // the schema says so

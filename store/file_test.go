@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flextime/flextime/evaluator"
 	"github.com/flextime/flextime/schemas"
 )
 
@@ -92,5 +93,45 @@ func TestOpenFileErrors(t *testing.T) {
 	}
 	if _, err := OpenFile(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestSetParamsValid: a set checks its documents' params once when it is
+// built. A valid set lets Compile skip the check; a set with a bad param
+// is compiled with it and refused exactly as before, naming the
+// constraint and the field.
+func TestSetParamsValid(t *testing.T) {
+	good, err := schemas.DecodeConstraints([]byte(twoDocs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSet("mbb", good)
+	if !s.ParamsValid() {
+		t.Fatal("a set of valid documents is not marked valid")
+	}
+	if sub, err := s.Narrow([]string{"b"}); err != nil || !sub.ParamsValid() {
+		t.Errorf("narrowed set: valid %v, err %v", sub.ParamsValid(), err)
+	}
+	// As a Postgres row written by another tool could hold it:
+	// DecodeConstraints would refuse it.
+	bad := append([]schemas.Constraint{}, good[0], good[1])
+	bad[1].ID, bad[1].Params = "x", []byte(`{"min":-1}`)
+	bs := NewSet("mbb", bad)
+	if bs.ParamsValid() {
+		t.Fatal("a set with params.min -1 is marked valid")
+	}
+	unknown := NewSet("mbb", []schemas.Constraint{{ID: "k", Sport: "mbb", Kind: "no_such_kind", Params: []byte(`{}`)}})
+	if unknown.ParamsValid() {
+		t.Error("a set with an unknown kind is marked valid")
+	}
+	sched := &schemas.Schedule{ID: "s", Sport: "mbb", Teams: []schemas.Team{{ID: "A"}, {ID: "B"}}, Slots: []schemas.Slot{{ID: 0}}}
+	f, err := evaluator.NewFrame(sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want := evaluator.Compile(f, bs.Docs, evaluator.CompileOptions{})
+	_, got := evaluator.Compile(f, bs.Docs, evaluator.CompileOptions{ParamsValidated: bs.ParamsValid()})
+	if want == nil || got == nil || got.Error() != want.Error() || !strings.Contains(got.Error(), `constraint "x": params.min`) {
+		t.Errorf("bad set compiled: got %v, want %v naming constraint x and params.min", got, want)
 	}
 }

@@ -28,6 +28,10 @@ type Set struct {
 	Base string
 	Docs []schemas.Constraint
 	byID map[string]int
+	// paramsValid is set when every document's kind is known and its
+	// params pass the kind's JSON Schema, checked once when the set is
+	// built, so that compiling a model for each new frame need not.
+	paramsValid bool
 
 	versionsOnce sync.Once
 	versionsJSON json.RawMessage
@@ -45,8 +49,30 @@ func NewSet(sport string, docs []schemas.Constraint) *Set {
 	}
 	s.ID = evaluator.SetID(s.Docs)
 	s.Base = s.ID
+	s.paramsValid = paramsValid(s.Docs)
 	return s
 }
+
+// paramsValid reports whether every document has a known kind whose
+// params pass its JSON Schema.
+func paramsValid(docs []schemas.Constraint) bool {
+	for i := range docs {
+		if _, ok := evaluator.Lookup(docs[i].Kind); !ok {
+			return false
+		}
+		if schemas.ValidateParams(docs[i].Kind, docs[i].Params) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// ParamsValid reports whether every document's params passed its kind's
+// JSON Schema when the set was built. Callers pass it to evaluator.Compile
+// as CompileOptions.ParamsValidated: a set that failed is then compiled
+// with the check, which refuses it naming the constraint and the field,
+// exactly as it always has.
+func (s *Set) ParamsValid() bool { return s.paramsValid }
 
 // Len returns the number of constraints in the set.
 func (s *Set) Len() int { return len(s.Docs) }
@@ -59,7 +85,8 @@ func (s *Set) Narrow(ids []string) (*Set, error) {
 	if len(ids) == 0 {
 		return s, nil
 	}
-	sub := &Set{Sport: s.Sport, Base: s.Base, byID: make(map[string]int, len(ids))}
+	// A subset of documents that passed passes too.
+	sub := &Set{Sport: s.Sport, Base: s.Base, byID: make(map[string]int, len(ids)), paramsValid: s.paramsValid}
 	for i, id := range ids {
 		j, ok := s.byID[id]
 		if !ok {
