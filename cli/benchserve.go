@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,9 +33,12 @@ import (
 // benchSettings are serve's, less the addresses bench chooses itself: the
 // embedded server always listens on a free loopback port and keeps its
 // data in a temporary directory, and the HTTP surface takes a free port.
-var benchSettings = slices.DeleteFunc(slices.Clone(serveSettings), func(s string) bool {
-	return s == "PORT" || s == "NATS_LISTEN" || s == "DATA_DIR"
-})
+// A function, since serveSettings grows in init.
+func benchSettings() []string {
+	return slices.DeleteFunc(slices.Clone(serveSettings), func(s string) bool {
+		return s == "PORT" || s == "NATS_LISTEN" || s == "DATA_DIR"
+	})
+}
 
 // benchWorkloads are the workloads bench knows, in the order it runs
 // them. A workload turns the options into requests and the constraints
@@ -148,7 +152,7 @@ from --itc-dir, every request a new schedule id).`,
 	f.StringVar(&o.itcDir, "itc-dir", filepath.Join("..", "shared", "itc2021"), "directory with the ITC2021 instances/ and solutions/")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "longest any one phase may take")
 	f.BoolVar(&o.json, "json", false, "print JSON instead of a table")
-	addSettings(cmd, benchSettings...)
+	addSettings(cmd, benchSettings()...)
 	return cmd
 }
 
@@ -411,6 +415,29 @@ func benchPair(ctx context.Context, svc *service, timeout time.Duration, reqs []
 	return relay, serve, rssMB, nil
 }
 
+// benchInFlight bounds the publishes awaiting their ack, as the producer's
+// default does.
+const benchInFlight = 256
+
+// requestIDOf finds the request_id of a request or result document
+// without decoding it whole: the collector must cost far less than what it
+// measures. Both documents write request_id first; a document where it is
+// not found is not one of bench's.
+func requestIDOf(doc []byte) (string, bool) {
+	const key = `"request_id":"`
+	head := doc[:min(len(doc), 512)]
+	i := bytes.Index(head, []byte(key))
+	if i < 0 {
+		return "", false
+	}
+	rest := head[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return "", false
+	}
+	return string(rest[:j]), true
+}
+
 // sampleRSS returns the highest VmRSS of this process, in MB, sampled
 // every 50ms until ctx ends.
 func sampleRSS(ctx context.Context) float64 {
@@ -455,20 +482,18 @@ func benchPhaseRun(ctx context.Context, svc *service, timeout time.Duration, req
 	failed := make(chan string, 1)
 	prefix := "bench-" + tag + "-"
 	sub, err := svc.nc.Subscribe("flextime.results.>", func(m *nats.Msg) {
-		var r struct {
-			RequestID string `json:"request_id"`
-		}
-		if json.Unmarshal(m.Data, &r) != nil || !strings.HasPrefix(r.RequestID, prefix) {
+		id, ok := requestIDOf(m.Data)
+		if !ok || !strings.HasPrefix(id, prefix) {
 			return
 		}
 		now := time.Now()
 		mu.Lock()
 		defer mu.Unlock()
-		t0, ok := sent[r.RequestID]
+		t0, ok := sent[id]
 		if !ok {
 			return
 		}
-		delete(sent, r.RequestID)
+		delete(sent, id)
 		lat = append(lat, now.Sub(t0))
 		if pb != nil {
 			_ = pb.Add(1)
@@ -505,9 +530,32 @@ func benchPhaseRun(ctx context.Context, svc *service, timeout time.Duration, req
 	}()
 	defer func() { stop(); wg.Wait() }()
 
-	p := producer.New(svc.js)
-	start := time.Now()
+	// Encoded before the clock starts: the generator's cost is not the
+	// measured side's.
+	msgs := make([]*nats.Msg, len(reqs))
 	for i, r := range reqs {
+		rr := *r
+		rr.RequestID = prefix + strconv.Itoa(i)
+		if msgs[i], err = producer.Message(&rr); err != nil {
+			return benchPhase{}, err
+		}
+	}
+	// At most benchInFlight publishes await their ack, as producer does.
+	var pending []jetstream.PubAckFuture
+	waitOldest := func() error {
+		f := pending[0]
+		pending = pending[1:]
+		select {
+		case <-f.Ok():
+			return nil
+		case err := <-f.Err():
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	start := time.Now()
+	for i, m := range msgs {
 		if rate > 0 {
 			at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
 			if d := time.Until(at); d > 0 {
@@ -518,17 +566,25 @@ func benchPhaseRun(ctx context.Context, svc *service, timeout time.Duration, req
 				}
 			}
 		}
-		rr := *r
-		rr.RequestID = prefix + strconv.Itoa(i)
-		mu.Lock()
-		sent[rr.RequestID] = time.Now()
-		mu.Unlock()
-		if _, err := p.Publish(ctx, &rr); err != nil {
-			return benchPhase{}, err
+		for len(pending) >= benchInFlight {
+			if err := waitOldest(); err != nil {
+				return benchPhase{}, fmt.Errorf("publishing: %w", err)
+			}
 		}
+		id := m.Header.Get(jetstream.MsgIDHeader)
+		mu.Lock()
+		sent[id] = time.Now()
+		mu.Unlock()
+		f, err := svc.js.PublishMsgAsync(m)
+		if err != nil {
+			return benchPhase{}, fmt.Errorf("publishing %s: %w", id, err)
+		}
+		pending = append(pending, f)
 	}
-	if _, err := p.Wait(ctx); err != nil {
-		return benchPhase{}, err
+	for len(pending) > 0 {
+		if err := waitOldest(); err != nil {
+			return benchPhase{}, fmt.Errorf("publishing: %w", err)
+		}
 	}
 	select {
 	case <-done:
