@@ -44,12 +44,15 @@ func benchSettings() []string {
 // them. A workload turns the options into requests and the constraints
 // they are scored against; the patch workloads (mbb-patch, itc-patch)
 // join here once patch requests exist.
-var benchWorkloads = []struct {
-	name string
-	gen  func(o benchOptions) (*benchWorkload, error)
-}{
+var benchWorkloads = []benchWorkloadDef{
 	{"mbb-full", mbbFull},
 	{"itc-full", itcFull},
+}
+
+// benchWorkloadDef names a workload and how to generate it.
+type benchWorkloadDef struct {
+	name string
+	gen  func(o benchOptions) (*benchWorkload, error)
 }
 
 // benchOptions are bench's flags.
@@ -181,12 +184,7 @@ func (o benchOptions) validate() error {
 		return usagef("--workload: none given")
 	}
 	for _, w := range o.workloads {
-		if !slices.ContainsFunc(benchWorkloads, func(b struct {
-			name string
-			gen  func(o benchOptions) (*benchWorkload, error)
-		}) bool {
-			return b.name == w
-		}) {
+		if !slices.ContainsFunc(benchWorkloads, func(b benchWorkloadDef) bool { return b.name == w }) {
 			return usagef("--workload: unknown workload %q (there are mbb-full, itc-full)", w)
 		}
 	}
