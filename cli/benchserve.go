@@ -130,7 +130,9 @@ of --runs runs.
 
 Without NATS_URL it starts an embedded JetStream server on a free loopback
 port with its data in a temporary directory. DATABASE_URL adds history,
-REDIS_URL the shared cache, as for serve.
+REDIS_URL the shared cache, as for serve. Between the relay and serve it
+purges FLEXTIME_EVAL and deletes its relay consumer: with NATS_URL, give
+it a server of its own.
 
 Workloads: mbb-full (whole Big 12 men's basketball schedules, four
 schedule ids, one game moved per request), itc-full (ITC2021 solutions
