@@ -64,6 +64,9 @@ type benchOptions struct {
 	itcDir    string
 	timeout   time.Duration
 	json      bool
+	// purgeOK allows bench on the server of NATS_URL, whose
+	// FLEXTIME_EVAL it purges between the two sides.
+	purgeOK bool
 }
 
 // benchWorkload is what one workload publishes and serve scores it with.
@@ -132,7 +135,7 @@ Without NATS_URL it starts an embedded JetStream server on a free loopback
 port with its data in a temporary directory. DATABASE_URL adds history,
 REDIS_URL the shared cache, as for serve. Between the relay and serve it
 purges FLEXTIME_EVAL and deletes its relay consumer: with NATS_URL, give
-it a server of its own.
+it a server of its own, and --purge-ok to say so.
 
 Workloads: mbb-full (whole Big 12 men's basketball schedules, four
 schedule ids, one game moved per request), itc-full (ITC2021 solutions
@@ -157,6 +160,7 @@ from --itc-dir, every request a new schedule id).`,
 	f.StringVar(&o.itcDir, "itc-dir", filepath.Join("..", "shared", "itc2021"), "directory with the ITC2021 instances/ and solutions/")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "longest any one phase may take")
 	f.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+	f.BoolVar(&o.purgeOK, "purge-ok", false, "with NATS_URL: that server's FLEXTIME_EVAL may be purged (give bench a server of its own)")
 	addSettings(cmd, benchSettings()...)
 	return cmd
 }
@@ -209,6 +213,9 @@ func (a *app) bench(cmd *cobra.Command, bo benchOptions) error {
 	o.listen, o.port = "127.0.0.1:0", 0
 	if o.natsURL != "" && !loopbackURL(o.natsURL) {
 		return usagef("NATS_URL: bench sends traffic only to loopback, not %s", o.natsURL)
+	}
+	if o.natsURL != "" && !bo.purgeOK {
+		return usagef("NATS_URL: bench purges FLEXTIME_EVAL between the relay and serve; give it a server of its own and --purge-ok")
 	}
 	ctx := cmd.Context()
 	var reports []benchReport

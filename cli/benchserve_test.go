@@ -73,6 +73,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"--timeout", "-1s"}, "--timeout"},
 		{[]string{"extra"}, "extra"},
 		{[]string{"--nats-url", "nats://10.1.2.3:4222"}, "NATS_URL"},
+		{[]string{"--nats-url", "nats://127.0.0.1:1"}, "--purge-ok"},
 		{[]string{"--workload", "itc-full", "--instance", "ITC2021_None", "--itc-dir", t.TempDir()}, "--instance"},
 	} {
 		status, _, errOut := run(t, append([]string{"bench"}, tc.args...)...)
