@@ -813,13 +813,12 @@ func TestEachHardRuleBroken(t *testing.T) {
 }
 
 // softFloor is, per sport, the share of soft rules a sample must satisfy.
-// The conference's target is 85% for every sport; the basketball samples
-// do not reach it yet (issue 11: their first/last-four, road-streak and
-// Big Monday rules leave single flips and slot moves stuck at these
-// levels, and the venue/time semantics of issue 11 lowered them again),
-// so their floors hold what the search reaches today and catch a
-// regression.
-var softFloor = map[string]float64{"mbb": 50, "wbb": 65.4, "football": 85}
+// The conference's target is 85% for every sport; the men's sample does
+// not reach it yet (issue 11: its byes break the home/away pairs the
+// generator builds the patterns from, and the repair costs a few soft
+// rules), so its floor holds what the generator reaches today and
+// catches a regression.
+var softFloor = map[string]float64{"mbb": 66.6, "wbb": 85, "football": 85}
 
 // TestSamplesMeetTargets reads the committed files and evaluates them:
 // every hard rule holds (100%), and the soft rules satisfied reach the

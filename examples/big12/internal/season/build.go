@@ -13,6 +13,10 @@ type sport struct {
 	windows []window
 	games   func(rng *rand.Rand) []game
 	moves   moveSet
+	// blocks: who hosts is built by orientByBlocks once the windows are
+	// ordered, and the search that follows starts cool so as to repair it
+	// rather than redo it.
+	blocks bool
 	// rules returns the search's rules.
 	rules func(s *season) []rule
 }
@@ -28,12 +32,14 @@ func mbbSport() *sport {
 		name:    "mbb",
 		windows: mbbWindows(),
 		games:   mbbGames,
-		moves:   moveSet{flip: true, swapWindows: true, days: true},
+		moves:   moveSet{flip: true, swapWindows: true, days: true, chain: true, single: true},
+		blocks:  true,
 		rules: func(s *season) []rule {
 			streak, rem, sunday := -1, -1, 0
 			byu := teamIndex(sundayTeam)
 			return []rule{
 				gamesPerTeam("mbb-games", 18),
+				twinsHostOnce("gen-rematch-home-and-away"),
 				byes("mbb-one-bye", hardWeight, 1, 1),
 				windowCount("mbb-first-four-home", hardWeight, true, 4, "first", 2, 4),
 				windowCount("mbb-first-four-away", hardWeight, false, 4, "first", 2, 4),
@@ -86,10 +92,12 @@ func wbbSport(mbbHome map[int]map[int]bool) *sport {
 		name:    "wbb",
 		windows: wbbWindows(),
 		games:   wbbGames,
-		moves:   moveSet{flip: true, swapWindows: true, days: true},
+		moves:   moveSet{flip: true, swapWindows: true, days: true, chain: true, single: true},
+		blocks:  true,
 		rules: func(s *season) []rule {
 			return []rule{
 				gamesPerTeam("wbb-games", 20),
+				twinsHostOnce("gen-rematch-home-and-away"),
 				byes("wbb-no-byes", hardWeight, 0, 0),
 				windowCount("wbb-first-four-home", hardWeight, true, 4, "first", 2, 4),
 				windowCount("wbb-first-four-away", hardWeight, false, 4, "first", 2, 4),
@@ -163,6 +171,25 @@ func footballSport(weeks int) *sport {
 	}
 }
 
+// roadPattern reports whether a soft rule shapes a team's home/away
+// pattern (no 4 road games in 5, nor in the first or last 6, no opening
+// or closing pair of road games). The reference's soft rules for
+// basketball are nearly all of this kind, and they are met together with
+// the hard first/last-four and road-streak rules only when the pattern
+// is built with them: the search of the hard rules weighs them too.
+func roadPattern(id string) bool {
+	for _, suf := range []string{"-no-4-road-in-5", "-first-six-road", "-last-six-road", "-open-two-road", "-close-two-road"} {
+		if strings.HasSuffix(id, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// patternWeight is the weight of a road-pattern rule while the hard
+// rules are searched: above every soft rule, below the hard ones.
+const patternWeight = 2
+
 // solve builds the sport's season for the seed: it tries a few
 // restarts until every hard rule holds.
 func solve(sp *sport, seed int64) (*season, error) {
@@ -183,18 +210,31 @@ func solve(sp *sport, seed int64) (*season, error) {
 		search(s, first, order, rng, 20000, 3)
 		all := sp.moves
 		all.swapWindows = false
-		var must []rule
+		var must, every []rule
 		for _, r := range sp.rules(s) {
-			if r.weight >= hardWeight || strings.HasPrefix(r.id, "gen-") {
+			gen := strings.HasPrefix(r.id, "gen-")
+			if r.weight >= hardWeight || gen || roadPattern(r.id) {
+				if roadPattern(r.id) {
+					r.weight = patternWeight
+				}
 				must = append(must, r)
 			}
+			if r.weight < hardWeight && !gen {
+				r.weight = patternWeight
+			}
+			every = append(every, r)
+		}
+		temp := 10.0
+		if sp.blocks {
+			orientByBlocks(s)
+			temp = 1
 		}
 		for range 3 {
-			if search(s, must, all, rng, 60000, 10) < 1 {
+			if search(s, must, all, rng, 250000, temp) < 1 {
 				break
 			}
 		}
-		search(s, sp.rules(s), all, rng, 40000, 0.5)
+		search(s, every, all, rng, 150000, 1)
 		hard := false
 		for _, r := range sp.rules(s) {
 			hard = hard || r.weight >= hardWeight && r.total(s) != 0

@@ -89,9 +89,9 @@ func Generate(opt Options) (map[string][]byte, error) {
 
 	first := slices.MinFunc(fb.windows[0].days, func(a, b time.Time) int { return a.Compare(b) })
 	sets := map[string][]byte{
-		"mbb":      mbbConstraints(travelOf(mdoc)),
-		"wbb":      wbbConstraints(travelOf(wdoc), homeDays),
-		"football": footballConstraints(opt.FootballWeeks, travelOf(fdoc), first),
+		"mbb":      mbbConstraints(travelOf(9, mbb.windows[len(mbb.windows)/2].days[0])),
+		"wbb":      wbbConstraints(travelOf(10, wbb.windows[len(wbb.windows)/2].days[0]), homeDays),
+		"football": footballConstraints(opt.FootballWeeks, travelOf(5, fb.windows[len(fb.windows)/2].days[0]), first),
 	}
 	docs := []*schemas.Schedule{mdoc, wdoc, fdoc}
 	for i, d := range docs {
@@ -128,53 +128,46 @@ func Write(dir string, opt Options) error {
 	return nil
 }
 
-// travelOf sets the sample's travel limits from the schedule itself, at
-// about the 80th percentile of the teams, so that a few teams go over
-// and the soft rules have something to explain. A trip leaves home,
-// plays its consecutive road games and comes back.
-func travelOf(d *schemas.Schedule) travelLimits {
-	byTeam := map[string][]schemas.Game{}
-	for _, g := range d.Games {
-		byTeam[g.Home] = append(byTeam[g.Home], g)
-		byTeam[g.Away] = append(byTeam[g.Away], g)
-	}
-	var trips, seasons, tzs []float64
+// travelOf sets a sport's travel limits from the members' arenas alone,
+// the way an office would publish them before any schedule exists. The
+// reference asks to limit long road trips and to minimise travel and
+// time-zone changes; its yardstick here is the out-and-back road game,
+// which a schedule that chains road games only beats:
+//
+//   - a trip: at most the conference's longest out-and-back (the two
+//     arenas farthest apart, there and back);
+//   - a season: at most what the most remote member would travel playing
+//     each of its away games as an out-and-back to an average opponent;
+//   - time-zone changes: at most what that member would have, two per
+//     out-and-back away game in another UTC offset on the day, at an
+//     average opponent.
+//
+// away is a team's number of away games, at is a day of the season (UTC
+// offsets follow it: Phoenix and Denver agree in winter, not in autumn).
+// The schedule does not enter, so no team is planned over a limit.
+func travelOf(away int, at time.Time) travelLimits {
+	var trip, season, tz float64
 	for _, t := range Teams {
-		gs := byTeam[t.ID]
-		slices.SortFunc(gs, func(a, b schemas.Game) int { return *a.Slot - *b.Slot })
-		at, tz := t, t.TZ
-		var trip, season, longest float64
-		changes := 0
-		for _, g := range gs {
-			next := Teams[teamIndex(g.Home)]
-			if g.Home == t.ID && at.ID != t.ID {
-				season += trip + distanceKM(at, t)
-				longest = max(longest, trip+distanceKM(at, t))
-				trip = 0
+		lt, _ := time.LoadLocation(t.TZ)
+		_, ot := at.In(lt).Zone()
+		var km, other float64
+		for _, o := range Teams {
+			if o.ID == t.ID {
+				continue
 			}
-			if g.Away == t.ID {
-				trip += distanceKM(at, next)
-			}
-			at = next
-			if next.TZ != tz {
-				changes++
-				tz = next.TZ
+			d := 2 * distanceKM(t, o)
+			trip, km = max(trip, d), km+d
+			lo, _ := time.LoadLocation(o.TZ)
+			if _, oo := at.In(lo).Zone(); oo != ot {
+				other++
 			}
 		}
-		if at.ID != t.ID {
-			season += trip + distanceKM(at, t)
-			longest = max(longest, trip+distanceKM(at, t))
-		}
-		if tz != t.TZ {
-			changes++ // the way home
-		}
-		trips, seasons, tzs = append(trips, longest), append(seasons, season), append(tzs, float64(changes))
+		n := float64(len(Teams) - 1)
+		season = max(season, float64(away)*km/n)
+		tz = max(tz, 2*float64(away)*other/n)
 	}
-	p80 := func(xs []float64, step float64) int {
-		slices.Sort(xs)
-		return int(math.Ceil(xs[len(xs)*4/5]/step) * step)
-	}
-	return travelLimits{trip: p80(trips, 500), season: p80(seasons, 1000), tz: p80(tzs, 1)}
+	up := func(x, step float64) int { return int(math.Ceil(x/step) * step) }
+	return travelLimits{trip: up(trip, 500), season: up(season, 1000), tz: up(tz, 1)}
 }
 
 // improveSeason runs the local search of package improve on a sport's

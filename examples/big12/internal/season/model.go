@@ -190,6 +190,15 @@ func (sc *scorer) save() ([]int, [][]int) {
 // moveSet says which moves a sport's search may make.
 type moveSet struct {
 	flip, swapWindows, moveGames, days bool
+	// chain swaps the windows of a Kempe chain: the games of two windows
+	// that one team's games reach through the teams they meet. It changes
+	// who meets whom when (which a flip or a whole-window swap never
+	// does) and keeps every team at one game per window.
+	chain bool
+	// single flips one game without its twin: orientByBlocks can leave a
+	// pair that meets twice hosting on one side, and the rule
+	// gen-rematch-home-and-away then has the search repair it.
+	single bool
 }
 
 // search improves s in place by simulated annealing over the moves, and
@@ -271,6 +280,12 @@ func randomMove(s *season, mv moveSet, rng *rand.Rand) ([]int, func()) {
 	if mv.days {
 		kinds = append(kinds, 3, 3)
 	}
+	if mv.chain {
+		kinds = append(kinds, 4, 4)
+	}
+	if mv.single {
+		kinds = append(kinds, 5)
+	}
 	g := rng.IntN(len(s.games))
 	pair := []int{s.games[g].home, s.games[g].away}
 	switch kinds[rng.IntN(len(kinds))] {
@@ -301,6 +316,30 @@ func randomMove(s *season, mv moveSet, rng *rand.Rand) ([]int, func()) {
 		}
 		do()
 		return nil, do
+	case 5:
+		flipKeep(s, g)
+		return pair, func() { flipKeep(s, g) }
+	case 4:
+		a, b := s.games[g].win, rng.IntN(len(s.windows))
+		if a == b {
+			return nil, nil
+		}
+		chain := kempeChain(s, g, a, b)
+		if len(chain) == countIn(s, a, b) {
+			return nil, nil // the whole two windows: a window swap, not this move
+		}
+		do := func() {
+			for _, x := range chain {
+				if s.games[x].win == a {
+					s.games[x].win = b
+				} else {
+					s.games[x].win = a
+				}
+			}
+			s.refresh()
+		}
+		do()
+		return nil, do
 	case 2:
 		from, to := s.games[g].win, rng.IntN(len(s.windows))
 		if s.busy(pair[0], to, g) || s.busy(pair[1], to, g) {
@@ -312,6 +351,38 @@ func randomMove(s *season, mv moveSet, rng *rand.Rand) ([]int, func()) {
 	old := s.games[g].day
 	s.setDay(g, rng.IntN(len(s.windows[s.games[g].win].days)))
 	return pair, func() { s.setDay(g, old) }
+}
+
+// kempeChain returns the games of windows a and b connected to game g
+// (in a) through shared teams: every team of the chain has its games of
+// both windows in it, so swapping their windows keeps each team at one
+// game per window.
+func kempeChain(s *season, g, a, b int) []int {
+	seen := map[int]bool{g: true}
+	out := []int{g}
+	for i := 0; i < len(out); i++ {
+		gm := s.games[out[i]]
+		for _, t := range []int{gm.home, gm.away} {
+			for _, w := range []int{a, b} {
+				if x := s.at[t][w]; x >= 0 && !seen[x] {
+					seen[x] = true
+					out = append(out, x)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// countIn returns how many games windows a and b hold together.
+func countIn(s *season, a, b int) int {
+	n := 0
+	for _, gm := range s.games {
+		if gm.win == a || gm.win == b {
+			n++
+		}
+	}
+	return n
 }
 
 func flipKeep(s *season, g int) {

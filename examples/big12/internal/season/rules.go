@@ -388,3 +388,18 @@ func awayByeAway(id string, w float64) rule {
 		return d
 	})
 }
+
+// twinsHostOnce: a pair that meets twice hosts once each (the hard
+// rematch-home-and-away rule). Flips turn both meetings, so it holds
+// unless orientByBlocks could not keep it.
+func twinsHostOnce(id string) rule {
+	return teamRule(id, hardWeight, func(s *season, t int, seq []int) int {
+		n := 0
+		for _, g := range seq {
+			if tw := s.games[g].twin; tw >= 0 && s.games[g].home == t && s.games[tw].home == t {
+				n++
+			}
+		}
+		return n
+	})
+}
