@@ -25,15 +25,7 @@ type fixture struct {
 
 func sample(t *testing.T) *fixture {
 	t.Helper()
-	sd, cd, err := big12.Sample("mbb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := schemas.DecodeSchedule(sd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, err := schemas.DecodeConstraints(cd)
+	s, docs, err := big12.Documents("mbb")
 	if err != nil {
 		t.Fatal(err)
 	}

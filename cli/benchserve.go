@@ -677,15 +677,7 @@ func medianF(xs []float64) float64 {
 // each request the previous revision with one game moved to another
 // game's date.
 func mbbFull(o benchOptions) (*benchWorkload, error) {
-	s, c, err := big12.Sample("mbb")
-	if err != nil {
-		return nil, err
-	}
-	base, err := schemas.DecodeSchedule(s)
-	if err != nil {
-		return nil, err
-	}
-	cons, err := schemas.DecodeConstraints(c)
+	base, cons, err := big12.Documents("mbb")
 	if err != nil {
 		return nil, err
 	}

@@ -34,15 +34,7 @@ import (
 // sample is the men's basketball season and its constraints.
 func sample(t testing.TB) (*schemas.Schedule, []schemas.Constraint) {
 	t.Helper()
-	s, c, err := big12.Sample("mbb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sched, err := schemas.DecodeSchedule(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cons, err := schemas.DecodeConstraints(c)
+	sched, cons, err := big12.Documents("mbb")
 	if err != nil {
 		t.Fatal(err)
 	}

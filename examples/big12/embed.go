@@ -4,6 +4,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+
+	"github.com/flextime/flextime/schemas"
 )
 
 // files are the generated samples, built into the binary so that
@@ -27,4 +29,23 @@ func Sample(sport string) (schedule, constraints []byte, err error) {
 		return nil, nil, fmt.Errorf("no sample for sport %q (there are %v)", sport, Sports)
 	}
 	return schedule, constraints, nil
+}
+
+// Documents returns a sport's sample decoded: the schedule and its
+// constraint documents, for the many callers that want them typed rather
+// than as bytes.
+func Documents(sport string) (*schemas.Schedule, []schemas.Constraint, error) {
+	sd, cd, err := Sample(sport)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := schemas.DecodeSchedule(sd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sample %s schedule: %w", sport, err)
+	}
+	cons, err := schemas.DecodeConstraints(cd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sample %s constraints: %w", sport, err)
+	}
+	return s, cons, nil
 }

@@ -375,15 +375,7 @@ type sample struct {
 
 func loadSample(t testing.TB) *sample {
 	t.Helper()
-	s, c, err := big12.Sample("mbb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sched, err := schemas.DecodeSchedule(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cons, err := schemas.DecodeConstraints(c)
+	sched, cons, err := big12.Documents("mbb")
 	if err != nil {
 		t.Fatal(err)
 	}
